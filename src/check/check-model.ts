@@ -1,0 +1,391 @@
+// Stage 2: AST → CheckedModel. Resolves names, evaluates every formula (through mathjs), infers and
+// checks shapes, and reports problems as diagnostics. An error in one declaration is reported once;
+// names that depend on it are skipped silently so one mistake does not cascade.
+import type { Expr, ModelAst, Span } from '../syntax/ast.ts';
+import { diag, type Diagnostic, hasErrors, NO_SPAN } from '../diagnostics.ts';
+import { CONSTANTS, EvalError, Evaluator, flatten, Scope, shapeOf, type Value } from './evaluate.ts';
+import type { InputNames } from './linear-map.ts';
+import type { CheckedModel, LayerSpec, Matrix, NamedValue } from './model.ts';
+import { checkComponent, checkNorm } from './check-blocks.ts';
+import { affineMap } from './linear-map.ts';
+import { checkTask } from './check-task.ts';
+import type { FloatDType } from '../ir/types.ts';
+
+/** Sizes above these are refused before anything is allocated. */
+export const LIMITS = { vocab: 100_000, channels: 4096, context: 8192, layers: 1000, headsTimesDim: 4096, tableEntries: 50_000_000 };
+
+export interface CheckResult {
+  model?: CheckedModel;
+  diagnostics: Diagnostic[];
+}
+
+export function checkModel(ast: ModelAst, source: string): CheckResult {
+  const c = new ModelChecker(ast, source);
+  const model = c.run();
+  return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags };
+}
+
+export class ModelChecker {
+  readonly diags: Diagnostic[] = [];
+  readonly ev = new Evaluator();
+  private reads = new Set<string>();
+  readonly scope = new Scope(undefined, (name) => this.reads.add(name));
+  readonly values = new Map<string, NamedValue>();
+  channels: string[] = [];
+  residualInputs: InputNames = { size: 0, scalars: [], vectors: [] };
+  channelGroups = new Map<string, { start: number; length: number }>();
+  context = 0;
+
+  constructor(readonly ast: ModelAst, readonly source: string) {}
+
+  run(): CheckedModel | undefined {
+    const ast = this.ast;
+    const about: Record<string, string | string[]> = {};
+    for (const e of ast.about?.entries ?? []) about[e.key.name] = e.value;
+
+    const { vocab, tokenNames } = this.vocab();
+    const dtype = this.dtype();
+    this.residual();
+    const task = ast.task ? checkTask(this, ast.task, vocab, tokenNames) : undefined;
+    this.context = this.contextLength(task?.prompt.length, task?.decode);
+    this.declarations();
+
+    const embedding = this.embedding(vocab);
+    const position = this.position();
+    const layers = this.layers();
+    const final = ast.final ? this.guard(() => checkNorm(this, ast.final!.value, this.channels.length, 'final norm')) : { kind: 'none' as const };
+    const head = this.head(vocab, embedding);
+    this.unusedParams();
+    if (!embedding || !head || !final || hasErrors(this.diags)) return undefined;
+
+    return {
+      name: ast.name.name,
+      about,
+      vocab,
+      tokenNames,
+      dtype,
+      channels: this.channels,
+      dModel: this.channels.length,
+      context: this.context,
+      embedding,
+      embeddingName: ast.embed!.name.name,
+      position,
+      layers,
+      final,
+      head,
+      task,
+      values: [...this.values.values()],
+    };
+  }
+
+  /** Runs one checking step; an EvalError becomes a diagnostic and the step yields undefined. */
+  guard<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof EvalError) {
+        if (err.diagnostic) this.diags.push(err.diagnostic);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** Evaluates a formula in the global scope, recording which names it read. */
+  evaluate(e: Expr, scope: Scope = this.scope): Value {
+    return this.ev.evaluate(e, scope);
+  }
+
+  markRead<T>(f: () => T): { value: T; reads: Set<string> } {
+    const saved = this.reads;
+    this.reads = new Set();
+    try {
+      const value = f();
+      return { value, reads: this.reads };
+    } finally {
+      const mine = this.reads;
+      this.reads = saved;
+      for (const r of mine) saved.add(r);
+      for (const r of mine) {
+        const v = this.values.get(r);
+        if (v) v.used = true;
+      }
+    }
+  }
+
+  private vocab(): { vocab: number; tokenNames?: string[] } {
+    const v = this.ast.vocab;
+    if (!v) {
+      this.diags.push(diag('HW020', 'the model has no `vocab`', this.ast.name.span, { hint: 'add e.g. `vocab 10` (tokens 0..9)' }));
+      return { vocab: 1 };
+    }
+    if (v.names) {
+      const seen = new Set<string>();
+      for (const n of v.names) {
+        if (seen.has(n)) this.diags.push(diag('HW011', `token name "${n}" appears twice in the vocabulary`, v.span));
+        seen.add(n);
+      }
+      if (v.names.length === 0) this.diags.push(diag('HW016', 'the vocabulary is empty', v.span));
+      return { vocab: Math.max(1, v.names.length), tokenNames: v.names };
+    }
+    const size = v.size ?? 0;
+    if (!Number.isInteger(size) || size < 1 || size > LIMITS.vocab) {
+      this.diags.push(diag('HW016', `vocabulary size ${size} is out of range (1..${LIMITS.vocab})`, v.span));
+      return { vocab: 1 };
+    }
+    return { vocab: size };
+  }
+
+  private dtype(): FloatDType {
+    const d = this.ast.dtype;
+    if (!d) return 'float32';
+    if (d.name !== 'float32' && d.name !== 'float64') {
+      this.diags.push(diag('HW022', `unknown dtype \`${d.name}\``, d.span, { hint: 'use float32 or float64' }));
+      return 'float32';
+    }
+    return d.name;
+  }
+
+  private residual(): void {
+    const r = this.ast.residual;
+    if (!r) {
+      this.diags.push(diag('HW020', 'the model has no `residual` stream', this.ast.name.span, {
+        hint: 'name its channels, e.g. `residual [big, digit]`',
+      }));
+      return;
+    }
+    const seen = new Map<string, Span>();
+    for (const ch of r.channels) {
+      const name = ch.name.name;
+      if (seen.has(name)) {
+        this.diags.push(diag('HW011', `channel \`${name}\` is declared twice`, ch.name.span, { related: [{ message: 'first declared here', span: seen.get(name)! }] }));
+        continue;
+      }
+      if (name === 'x' || name === 'out' || name === 'h') {
+        this.diags.push(diag('HW011', `\`${name}\` cannot name a channel: projections use it for the whole input`, ch.name.span));
+        continue;
+      }
+      seen.set(name, ch.name.span);
+      const start = this.channels.length;
+      if (ch.count !== undefined) {
+        if (!Number.isInteger(ch.count) || ch.count < 1 || start + ch.count > LIMITS.channels) {
+          this.diags.push(diag('HW016', `channel group size ${ch.count} is out of range`, ch.span));
+          continue;
+        }
+        for (let i = 0; i < ch.count; i++) this.channels.push(`${name}[${i}]`);
+        this.channelGroups.set(name, { start, length: ch.count });
+        this.residualInputs.vectors.push({ name, start, length: ch.count });
+      } else {
+        this.channels.push(name);
+        this.channelGroups.set(name, { start, length: 1 });
+        this.residualInputs.scalars.push({ name, index: start });
+      }
+    }
+    if (this.channels.length > LIMITS.channels) {
+      this.diags.push(diag('HW016', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
+    }
+    this.residualInputs.size = this.channels.length;
+    this.residualInputs.vectors.push({ name: 'x', start: 0, length: this.channels.length });
+  }
+
+  private contextLength(promptLength: number | undefined, decode: number | undefined): number {
+    const needed = promptLength !== undefined && decode !== undefined ? promptLength + decode - 1 : undefined;
+    const given = this.ast.context;
+    if (given) {
+      if (!Number.isInteger(given.value) || given.value < 1 || given.value > LIMITS.context) {
+        this.diags.push(diag('HW016', `context ${given.value} is out of range (1..${LIMITS.context})`, given.span));
+        return needed ?? 1;
+      }
+      if (needed !== undefined && given.value < needed) {
+        this.diags.push(diag('HW025', `context ${given.value} is shorter than the task needs (${needed} = prompt + decode − 1)`, given.span));
+      }
+      return Math.max(given.value, needed ?? 0);
+    }
+    if (needed !== undefined) return Math.min(Math.max(needed, 1), LIMITS.context);
+    return 0;
+  }
+
+  private declarations(): void {
+    for (const d of this.ast.decls) {
+      const name = d.name.name;
+      const previous = this.values.get(name) ?? (this.scope.has(name) ? undefined : undefined);
+      if (previous || this.channelGroups.has(name) || (this.scope.has(name) && !this.values.has(name))) {
+        const where = previous?.span ?? NO_SPAN;
+        this.diags.push(diag('HW011', `\`${name}\` is already defined`, d.name.span, {
+          related: previous ? [{ message: 'first defined here', span: where }] : undefined,
+          hint: this.channelGroups.has(name) ? `\`${name}\` is a residual channel` : undefined,
+        }));
+        this.ev.poisoned.add(name);
+        continue;
+      }
+      if (d.kind === 'let' && d.params) {
+        const params = d.params.map((p) => p.name);
+        this.scope.set(name, { kind: 'function', name, params, body: d.value, span: d.span });
+        this.values.set(name, { name, kind: 'let', shape: [], values: [], span: d.name.span, uses: [], used: false });
+        continue;
+      }
+      const result = this.guard(() => this.markRead(() => this.evaluate(d.value)));
+      if (!result) {
+        this.ev.poisoned.add(name);
+        continue;
+      }
+      const value = result.value;
+      const flat = flatten(value);
+      if (typeof value === 'boolean' || flat.some((x) => typeof x !== 'number' || Number.isNaN(x))) {
+        this.diags.push(diag('HW021', `\`${name}\` must be a number, vector or matrix`, d.value.span));
+        this.ev.poisoned.add(name);
+        continue;
+      }
+      if (d.kind === 'param' && flat.some((x) => !Number.isFinite(x))) {
+        this.diags.push(diag('HW014', `parameter \`${name}\` is not finite`, d.value.span, { hint: `its value is ${JSON.stringify(value)}` }));
+        this.ev.poisoned.add(name);
+        continue;
+      }
+      this.scope.set(name, value);
+      this.values.set(name, {
+        name,
+        kind: d.kind,
+        shape: shapeOf(value),
+        values: flat,
+        span: d.name.span,
+        uses: this.paramsBehind(result.reads),
+        used: false,
+      });
+    }
+  }
+
+  /** The parameters a set of names depends on, following lets transitively. */
+  paramsBehind(reads: Iterable<string>): string[] {
+    const out = new Set<string>();
+    for (const r of reads) {
+      const v = this.values.get(r);
+      if (!v) continue;
+      if (v.kind === 'param') out.add(r);
+      else for (const u of v.uses) out.add(u);
+    }
+    return [...out].sort();
+  }
+
+  private embedding(vocab: number): Matrix | undefined {
+    const e = this.ast.embed;
+    const d = this.channels.length;
+    if (!e) {
+      this.diags.push(diag('HW020', 'the model has no `embed` table', this.ast.name.span, { hint: 'e.g. `embed E[d] = [1000 - 0.001 d^2, -d]`' }));
+      return undefined;
+    }
+    if (this.values.has(e.name.name)) {
+      this.diags.push(diag('HW011', `\`${e.name.name}\` is already defined`, e.name.span));
+      return undefined;
+    }
+    return this.guard(() => this.markRead(() => {
+      const data = new Float64Array(vocab * d);
+      if (e.indexVar) {
+        for (let t = 0; t < vocab; t++) {
+          const s = this.scope.child();
+          s.set(e.indexVar.name, t);
+          const row = flatten(this.evaluate(e.value, s));
+          if (row.length !== d) throw this.ev.error('HW013', `embedding row ${t} has ${row.length} entries but the residual has ${d} channels`, e.value.span, `channels: ${this.channels.join(', ')}`);
+          row.forEach((v, i) => (data[t * d + i] = v));
+        }
+      } else {
+        const m = this.evaluate(e.value);
+        const shape = shapeOf(m);
+        if (shape.length !== 2 || shape[0] !== vocab || shape[1] !== d) {
+          throw this.ev.error('HW013', `the embedding must be ${vocab} × ${d} (vocab × channels), not ${shape.join(' × ') || 'a scalar'}`, e.value.span);
+        }
+        flatten(m).forEach((v, i) => (data[i] = v));
+      }
+      for (const v of data) if (!Number.isFinite(v)) throw this.ev.error('HW014', 'the embedding has an entry that is not finite', e.value.span);
+      this.scope.set(e.name.name, Array.from({ length: vocab }, (_, t) => Array.from(data.subarray(t * d, (t + 1) * d))));
+      return { rows: vocab, cols: d, data };
+    }))?.value;
+  }
+
+  private position(): Matrix | undefined {
+    const p = this.ast.position;
+    if (!p) return undefined;
+    const d = this.channels.length;
+    if (this.context < 1) {
+      this.diags.push(diag('HW020', 'a position table needs a context length', p.span, { hint: 'add a task (prompt + decode) or `context N`' }));
+      return undefined;
+    }
+    return this.guard(() => this.markRead(() => {
+      const data = new Float64Array(this.context * d);
+      for (let pos = 0; pos < this.context; pos++) {
+        const s = this.scope.child();
+        s.set(p.indexVar.name, pos);
+        const row = flatten(this.evaluate(p.value, s));
+        if (row.length !== d) throw this.ev.error('HW013', `position row ${pos} has ${row.length} entries but the residual has ${d} channels`, p.value.span);
+        row.forEach((v, i) => {
+          if (!Number.isFinite(v)) throw this.ev.error('HW014', `position ${pos} has an entry that is not finite`, p.value.span);
+          data[pos * d + i] = v;
+        });
+      }
+      return { rows: this.context, cols: d, data };
+    }))?.value;
+  }
+
+  private layers(): LayerSpec[] {
+    const out: LayerSpec[] = [];
+    let count = 0;
+    for (const item of this.ast.body) {
+      if ('times' in item) {
+        if (!Number.isInteger(item.times) || item.times < 1 || item.times * item.layers.length > LIMITS.layers) {
+          this.diags.push(diag('HW016', `repeat count ${item.times} is out of range (1..${LIMITS.layers} layers in all)`, item.timesSpan));
+          continue;
+        }
+        const specs = item.layers.map((l, i) => this.layer(l, l.name?.name ?? `layer${count + i}`));
+        for (let r = 0; r < item.times; r++) for (const s of specs) out.push({ ...s, name: `${s.name}.${r}` });
+        count += item.layers.length;
+      } else {
+        out.push(this.layer(item, item.name?.name ?? `layer${count}`));
+        count++;
+      }
+    }
+    return out;
+  }
+
+  private layer(l: ModelAst['body'][number] & { components: unknown }, name: string): LayerSpec {
+    const components = [];
+    for (const c of (l as { components: import('../syntax/ast.ts').ComponentAst[] }).components) {
+      const spec = checkComponent(this, c);
+      if (spec) components.push(spec);
+    }
+    return { name, components };
+  }
+
+  private head(vocab: number, embedding: Matrix | undefined) {
+    const h = this.ast.head;
+    if (!h) {
+      this.diags.push(diag('HW020', 'the model has no `head`', this.ast.name.span, { hint: 'write `head tied E` or `head = …`' }));
+      return undefined;
+    }
+    if (h.tied) {
+      const embedName = this.ast.embed?.name.name;
+      if (h.tied.name !== embedName) {
+        this.diags.push(diag('HW010', `\`${h.tied.name}\` is not the embedding table`, h.tied.span, { hint: embedName ? `the embedding is \`${embedName}\`` : undefined }));
+        return undefined;
+      }
+      if (!embedding) return undefined;
+      return { weight: embedding, bias: new Float64Array(vocab), biasIsZero: true, span: h.span };
+    }
+    return this.guard(() => this.markRead(() => affineMap(this.ev, h.value!, this.scope, this.residualInputs, 'the head', vocab)).value);
+  }
+
+  private unusedParams(): void {
+    for (const v of this.values.values()) {
+      if (v.kind === 'param' && !v.used) {
+        this.diags.push(diag('HW017', `parameter \`${v.name}\` is never used`, v.span, { hint: 'remove it, or it still counts toward the parameter total' }));
+      }
+    }
+  }
+
+  /** Source text of a span (for formulas kept as text, e.g. the task's expected answer). */
+  text(span: Span): string {
+    return this.source.slice(span.offset, span.endOffset + 1);
+  }
+
+  isConstantName(name: string): boolean {
+    return name in CONSTANTS;
+  }
+}

@@ -1,0 +1,311 @@
+// Formula evaluation. The walk over the AST only resolves names, binds index variables and keeps
+// spans for diagnostics; every arithmetic operation and function is mathjs's (matrix products,
+// broadcasting, trig, …), so the numbers mean what the math library says they mean.
+import { all, create } from 'mathjs';
+import type { Expr, Span } from '../syntax/ast.ts';
+import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
+
+export const math = create(all, { matrix: 'Array', number: 'number', precision: 64 });
+
+export type Value = number | boolean | Value[];
+
+/** A user function from `let f(a, b) = …`. */
+export interface UserFunction {
+  kind: 'function';
+  name: string;
+  params: string[];
+  body: Expr;
+  span: Span;
+}
+
+export type Binding = Value | UserFunction;
+
+/** Thrown inside evaluation, caught by the checker at the declaration it belongs to. */
+export class EvalError extends Error {
+  constructor(readonly diagnostic: Diagnostic | undefined) {
+    super(diagnostic?.message ?? 'error in an earlier declaration');
+  }
+}
+
+/** Names visible to a formula. Lookups fall through to the parent scope. */
+export class Scope {
+  private readonly vars = new Map<string, Binding>();
+  constructor(readonly parent?: Scope, readonly onRead?: (name: string) => void) {}
+
+  set(name: string, value: Binding): void {
+    this.vars.set(name, value);
+  }
+
+  has(name: string): boolean {
+    return this.vars.has(name) || (this.parent?.has(name) ?? false);
+  }
+
+  get(name: string): Binding | undefined {
+    const v = this.vars.get(name);
+    if (v !== undefined) {
+      this.onRead?.(name);
+      return v;
+    }
+    return this.parent?.get(name);
+  }
+
+  names(): string[] {
+    return [...this.vars.keys(), ...(this.parent?.names() ?? [])];
+  }
+
+  child(): Scope {
+    return new Scope(this);
+  }
+}
+
+export const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, tau: 2 * Math.PI, inf: Infinity };
+
+/** Functions a formula may call: arity bounds and the mathjs function that does the work. */
+const FUNCTIONS: Record<string, { min: number; max: number; fn: (...a: any[]) => Value }> = {
+  sqrt: { min: 1, max: 1, fn: (x) => math.sqrt(x) as Value },
+  exp: { min: 1, max: 1, fn: (x) => math.exp(x) as Value },
+  ln: { min: 1, max: 1, fn: (x) => math.log(x) as Value },
+  log: { min: 1, max: 2, fn: (x, b) => (b === undefined ? math.log(x) : math.log(x, b)) as Value },
+  log10: { min: 1, max: 1, fn: (x) => math.log10(x) as Value },
+  log2: { min: 1, max: 1, fn: (x) => math.log2(x) as Value },
+  sin: { min: 1, max: 1, fn: (x) => math.sin(x) as Value },
+  cos: { min: 1, max: 1, fn: (x) => math.cos(x) as Value },
+  tan: { min: 1, max: 1, fn: (x) => math.tan(x) as Value },
+  asin: { min: 1, max: 1, fn: (x) => math.asin(x) as Value },
+  acos: { min: 1, max: 1, fn: (x) => math.acos(x) as Value },
+  atan: { min: 1, max: 1, fn: (x) => math.atan(x) as Value },
+  atan2: { min: 2, max: 2, fn: (y, x) => math.atan2(y, x) as Value },
+  sinh: { min: 1, max: 1, fn: (x) => math.sinh(x) as Value },
+  cosh: { min: 1, max: 1, fn: (x) => math.cosh(x) as Value },
+  tanh: { min: 1, max: 1, fn: (x) => math.tanh(x) as Value },
+  pow: { min: 2, max: 2, fn: (x, y) => math.pow(x, y) as Value },
+  abs: { min: 1, max: 1, fn: (x) => math.abs(x) as Value },
+  sign: { min: 1, max: 1, fn: (x) => math.sign(x) as Value },
+  floor: { min: 1, max: 1, fn: (x) => math.floor(x) as Value },
+  ceil: { min: 1, max: 1, fn: (x) => math.ceil(x) as Value },
+  round: { min: 1, max: 1, fn: (x) => math.round(x) as Value },
+  min: { min: 1, max: Infinity, fn: (...x) => math.min(...x) as Value },
+  max: { min: 1, max: Infinity, fn: (...x) => math.max(...x) as Value },
+  sum: { min: 1, max: 1, fn: (x) => math.sum(x) as Value },
+  dot: { min: 2, max: 2, fn: (a, b) => math.dot(a, b) as Value },
+  transpose: { min: 1, max: 1, fn: (x) => math.transpose(x) as Value },
+  concat: { min: 1, max: Infinity, fn: (...x) => math.concat(...x) as Value },
+  zeros: { min: 1, max: 2, fn: (...n) => math.zeros(...n) as unknown as Value },
+  ones: { min: 1, max: 2, fn: (...n) => math.ones(...n) as unknown as Value },
+  eye: { min: 1, max: 1, fn: (n) => math.identity(n) as unknown as Value },
+  diag: { min: 1, max: 1, fn: (x) => math.diag(x) as unknown as Value },
+  outer: { min: 2, max: 2, fn: (a, b) => math.multiply(math.transpose([a]), [b]) as Value },
+  len: { min: 1, max: 1, fn: (x) => (Array.isArray(x) ? x.length : 1) },
+};
+
+export const FUNCTION_NAMES = Object.keys(FUNCTIONS);
+
+export function shapeOf(v: Value): number[] {
+  if (!Array.isArray(v)) return [];
+  if (v.length === 0) return [0];
+  return [v.length, ...shapeOf(v[0])];
+}
+
+export function describeShape(v: Value): string {
+  const s = shapeOf(v);
+  return s.length === 0 ? 'a scalar' : `shape [${s.join(', ')}]`;
+}
+
+/** Evaluates formulas against a scope, reporting problems at the span that caused them. */
+export class Evaluator {
+  /** Names whose declaration failed: using them is not reported again. */
+  readonly poisoned = new Set<string>();
+
+  evaluate(e: Expr, scope: Scope): Value {
+    switch (e.kind) {
+      case 'num':
+        return e.value;
+      case 'name':
+        return this.lookup(e.name, e.span, scope);
+      case 'unary': {
+        const v = this.evaluate(e.operand, scope);
+        if (e.op === '-') return this.apply(() => math.unaryMinus(v as any) as Value, e.span, [v]);
+        if (e.op === 'not') return this.apply(() => math.not(v as any) as Value, e.span, [v]);
+        return v;
+      }
+      case 'binary':
+        return this.binary(e, scope);
+      case 'cond': {
+        const test = this.evaluate(e.test, scope);
+        if (typeof test !== 'boolean' && typeof test !== 'number') {
+          throw this.error('HW021', `a condition must be a single true/false value, not ${describeShape(test)}`, e.test.span);
+        }
+        return test ? this.evaluate(e.then, scope) : this.evaluate(e.else, scope);
+      }
+      case 'index':
+        return this.index(e, scope);
+      case 'vector': {
+        const items = e.items.map((i) => this.evaluate(i, scope));
+        this.checkRectangular(items, e.span);
+        return items;
+      }
+      case 'comprehension': {
+        const from = this.integer(e.from, scope, 'the start of a range');
+        const to = this.integer(e.to, scope, 'the end of a range');
+        if (to - from > 1_000_000) throw this.error('HW016', `range ${from}..${to} is too long (over a million items)`, e.span);
+        const items: Value[] = [];
+        for (let i = from; i <= to; i++) {
+          const inner = scope.child();
+          inner.set(e.variable, i);
+          items.push(this.evaluate(e.body, inner));
+        }
+        this.checkRectangular(items, e.span);
+        return items;
+      }
+      case 'call':
+        return this.call(e, scope);
+    }
+  }
+
+  integer(e: Expr, scope: Scope, what: string): number {
+    const v = this.evaluate(e, scope);
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      throw this.error('HW021', `${what} must be a whole number, not ${typeof v === 'number' ? v : describeShape(v)}`, e.span);
+    }
+    return v;
+  }
+
+  private lookup(name: string, span: Span, scope: Scope): Value {
+    const v = scope.get(name);
+    if (v !== undefined) {
+      if (typeof v === 'object' && !Array.isArray(v)) {
+        throw this.error('HW021', `\`${name}\` is a function: call it as ${name}(…)`, span);
+      }
+      return v;
+    }
+    if (name in CONSTANTS) return CONSTANTS[name];
+    if (this.poisoned.has(name)) throw new EvalError(undefined);
+    if (name in FUNCTIONS) throw this.error('HW021', `\`${name}\` is a function: call it as ${name}(…)`, span);
+    const hint = didYouMean(name, [...scope.names(), ...Object.keys(CONSTANTS)]);
+    throw this.error('HW010', `unknown name \`${name}\``, span, hint);
+  }
+
+  private binary(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): Value {
+    const l = this.evaluate(e.left, scope);
+    const r = this.evaluate(e.right, scope);
+    const ops: Record<string, (a: any, b: any) => unknown> = {
+      '+': math.add, '-': math.subtract, '*': math.multiply, '/': math.divide, '%': math.mod, '^': math.pow,
+      '==': math.equal, '!=': math.unequal, '<': math.smaller, '<=': math.smallerEq, '>': math.larger,
+      '>=': math.largerEq, and: math.and, or: math.or,
+    };
+    if (e.op === '/' && isZero(r)) {
+      throw this.error('HW015', 'division by zero', e.right.span, 'the divisor evaluates to 0');
+    }
+    if (e.op === '%' && isZero(r)) throw this.error('HW015', 'modulo by zero', e.right.span);
+    return this.apply(() => ops[e.op](l, r) as Value, e.span, [l, r], [e.left.span, e.right.span]);
+  }
+
+  private index(e: Extract<Expr, { kind: 'index' }>, scope: Scope): Value {
+    const target = this.evaluate(e.target, scope);
+    if (!Array.isArray(target)) throw this.error('HW021', `only vectors and matrices can be indexed; this is ${describeShape(target)}`, e.target.span);
+    const i = this.integer(e.index, scope, 'an index');
+    if (e.end !== undefined) {
+      const j = this.integer(e.end, scope, 'the end of a slice');
+      if (i < 0 || j > target.length || i > j) {
+        throw this.error('HW024', `slice ${i}:${j} is outside 0:${target.length}`, e.span);
+      }
+      return target.slice(i, j);
+    }
+    if (i < 0 || i >= target.length) {
+      throw this.error('HW024', `index ${i} is outside 0..${target.length - 1}`, e.index.span, `the indexed value has ${describeShape(target)}`);
+    }
+    return target[i];
+  }
+
+  private call(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Value {
+    const named = e.args.find((a) => a.name !== undefined);
+    if (named) throw this.error('HW021', `named argument \`${named.name}\` is only allowed in norm settings`, named.span);
+    const user = scope.get(e.callee);
+    if (user !== undefined && typeof user === 'object' && !Array.isArray(user)) {
+      if (e.args.length !== user.params.length) {
+        throw this.error('HW012', `\`${e.callee}\` takes ${user.params.length} argument${user.params.length === 1 ? '' : 's'}, got ${e.args.length}`, e.span, undefined, [
+          { message: `\`${e.callee}\` is defined here`, span: user.span },
+        ]);
+      }
+      const inner = scope.child();
+      user.params.forEach((p, i) => inner.set(p, this.evaluate(e.args[i].value, scope)));
+      return this.evaluate(user.body, inner);
+    }
+    if (user !== undefined) {
+      // `C (h[1] - h[0])` reads as a product in math: a value followed by one parenthesised
+      // argument is multiplication, not a call.
+      if (e.args.length === 1) {
+        const l = this.lookup(e.callee, e.calleeSpan, scope);
+        const r = this.evaluate(e.args[0].value, scope);
+        return this.apply(() => math.multiply(l as any, r as any) as Value, e.span, [l, r], [e.calleeSpan, e.args[0].span]);
+      }
+      throw this.error('HW021', `\`${e.callee}\` is a value, not a function`, e.calleeSpan, 'to multiply, write `*` between the factors');
+    }
+    const f = FUNCTIONS[e.callee];
+    if (!f) {
+      if (this.poisoned.has(e.callee)) throw new EvalError(undefined);
+      const hint = didYouMean(e.callee, [...FUNCTION_NAMES, ...scope.names()]);
+      throw this.error('HW023', `unknown function \`${e.callee}\``, e.calleeSpan, hint);
+    }
+    if (e.args.length < f.min || e.args.length > f.max) {
+      const want = f.min === f.max ? `${f.min}` : f.max === Infinity ? `at least ${f.min}` : `${f.min} to ${f.max}`;
+      throw this.error('HW012', `\`${e.callee}\` takes ${want} argument${f.min === 1 && f.max === 1 ? '' : 's'}, got ${e.args.length}`, e.span);
+    }
+    const args = e.args.map((a) => this.evaluate(a.value, scope));
+    return this.apply(() => f.fn(...args), e.span, args, e.args.map((a) => a.span));
+  }
+
+  /** Runs a mathjs operation, turning its exceptions (mostly dimension mismatches) into diagnostics
+   * that name the shapes of the operands and where each came from. */
+  private apply(f: () => Value, span: Span, operands: Value[], operandSpans?: Span[]): Value {
+    try {
+      return normalize(f());
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const shapes = operands.map(describeShape).join(' and ');
+      const related = operandSpans?.map((s, i) => ({ message: `this has ${describeShape(operands[i])}`, span: s }));
+      if (/dimension|size|mismatch|length/i.test(msg)) {
+        throw this.error('HW013', `shapes do not fit: ${shapes}`, span, msg, related);
+      }
+      throw this.error('HW021', `cannot compute this: ${msg}`, span, undefined, related);
+    }
+  }
+
+  private checkRectangular(items: Value[], span: Span): void {
+    if (items.length === 0) return;
+    const first = JSON.stringify(shapeOf(items[0]));
+    for (const it of items) {
+      if (JSON.stringify(shapeOf(it)) !== first) {
+        throw this.error('HW013', `rows of different shapes: ${describeShape(items[0])} and ${describeShape(it)}`, span);
+      }
+    }
+  }
+
+  error(code: Parameters<typeof diag>[0], message: string, span: Span, hint?: string, related?: { message: string; span: Span }[]): EvalError {
+    return new EvalError(diag(code, message, span, { hint, related }));
+  }
+}
+
+function isZero(v: Value): boolean {
+  return v === 0;
+}
+
+/** mathjs may hand back Matrix objects or complex numbers; the checker works with plain arrays of
+ * real numbers, and anything else is reported where it arises. */
+function normalize(v: unknown): Value {
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.map(normalize);
+  if (v && typeof v === 'object' && 'toArray' in v && typeof (v as { toArray: unknown }).toArray === 'function') {
+    return normalize((v as { toArray(): unknown }).toArray());
+  }
+  if (v && typeof v === 'object' && 're' in v && 'im' in v) {
+    throw new Error('the result is a complex number (e.g. the square root or log of a negative value)');
+  }
+  throw new Error(`unsupported value ${String(v)}`);
+}
+
+/** Flattens a nested array into its row-major entries. */
+export function flatten(v: Value): number[] {
+  if (!Array.isArray(v)) return [Number(v)];
+  return v.flatMap(flatten);
+}

@@ -1,0 +1,107 @@
+// Reading an affine map off a formula. A projection is written as math over named inputs
+// (`[wq[0] big, wq[1] big]`, `c_attn[0:4] x`, `C (h[1] - h[0])`); we evaluate it at zero (the
+// bias) and at each unit input (bias + one column), then confirm on random inputs that the formula
+// really is affine, so a stray `big^2` is an error instead of a silently wrong matrix.
+import type { Expr, Span } from '../syntax/ast.ts';
+import type { AffineMap } from './model.ts';
+import { EvalError, Evaluator, flatten, Scope, describeShape, type Value } from './evaluate.ts';
+import { diag } from '../diagnostics.ts';
+
+/** How the inputs of a map are named: single names (channels), vector names (groups, `x`, `out`). */
+export interface InputNames {
+  size: number;
+  scalars: { name: string; index: number }[];
+  vectors: { name: string; start: number; length: number }[];
+}
+
+function bind(scope: Scope, inputs: InputNames, x: Float64Array): void {
+  for (const s of inputs.scalars) scope.set(s.name, x[s.index]);
+  for (const v of inputs.vectors) scope.set(v.name, Array.from(x.subarray(v.start, v.start + v.length)));
+}
+
+/** Evaluates `expr` as an affine function of the inputs. `outSize` (when known) is checked. */
+export function affineMap(
+  ev: Evaluator,
+  expr: Expr,
+  outer: Scope,
+  inputs: InputNames,
+  what: string,
+  outSize?: number,
+): AffineMap {
+  const n = inputs.size;
+  const at = (x: Float64Array): number[] => {
+    const scope = outer.child();
+    bind(scope, inputs, x);
+    const v: Value = ev.evaluate(expr, scope);
+    return flatten(v).map(Number);
+  };
+  const zero = new Float64Array(n);
+  const bias = at(zero);
+  const rows = bias.length;
+  if (outSize !== undefined && rows !== outSize) {
+    const value = ev.evaluate(expr, withInputs(outer, inputs, zero));
+    throw new EvalError(
+      diag('HW013', `${what} has ${rows} output${rows === 1 ? '' : 's'} but ${outSize} are needed`, expr.span, {
+        hint: `the formula gives ${describeShape(value)}`,
+      }),
+    );
+  }
+  const weight = new Float64Array(rows * n);
+  for (let j = 0; j < n; j++) {
+    const unit = new Float64Array(n);
+    unit[j] = 1;
+    const col = at(unit);
+    for (let i = 0; i < rows; i++) weight[i * n + j] = col[i] - bias[i];
+  }
+  checkAffine(at, weight, bias, n, rows, expr.span, what);
+  for (const v of bias) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
+  for (const v of weight) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
+  return {
+    weight: { rows, cols: n, data: weight },
+    bias: Float64Array.from(bias),
+    biasIsZero: bias.every((b) => b === 0),
+    span: expr.span,
+  };
+}
+
+function withInputs(outer: Scope, inputs: InputNames, x: Float64Array): Scope {
+  const s = outer.child();
+  bind(s, inputs, x);
+  return s;
+}
+
+function nonFinite(span: Span, what: string): EvalError {
+  return new EvalError(diag('HW014', `${what} has a coefficient that is not a finite number`, span));
+}
+
+/** Two deterministic probe points (no randomness: the same source must always check the same). */
+function checkAffine(
+  at: (x: Float64Array) => number[],
+  weight: Float64Array,
+  bias: number[],
+  n: number,
+  rows: number,
+  span: Span,
+  what: string,
+): void {
+  for (const probe of [0.37, -1.93]) {
+    const x = new Float64Array(n);
+    for (let j = 0; j < n; j++) x[j] = probe * (1 + 0.61 * j) * (j % 2 === 0 ? 1 : -1);
+    const y = at(x);
+    for (let i = 0; i < rows; i++) {
+      let predicted = bias[i];
+      let magnitude = Math.abs(bias[i]);
+      for (let j = 0; j < n; j++) {
+        predicted += weight[i * n + j] * x[j];
+        magnitude += Math.abs(weight[i * n + j] * x[j]);
+      }
+      if (!(Math.abs(y[i] - predicted) <= 1e-9 * magnitude + 1e-300)) {
+        throw new EvalError(
+          diag('HW018', `${what} is not a linear function of its inputs (output ${i} is not)`, span, {
+            hint: 'projections may only add and scale their inputs: no products of two inputs, powers or functions of them',
+          }),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// The pipeline in one function, stage by stage:
+//   source --parse--> AST --check--> CheckedModel --modelToIr--> IrGraph --irToOnnx--> ONNX bytes
+// Each stage is a pure function of the previous stage's output; this file only strings them
+// together and stops at the first stage that reports errors.
+import { parse } from './syntax/parse.ts';
+import { checkModel } from './check/check-model.ts';
+import { modelToIr } from './ir/model-to-ir.ts';
+import { irToOnnx } from './onnx/ir-to-onnx.ts';
+import { hasErrors, type Diagnostic } from './diagnostics.ts';
+import type { CheckedModel } from './check/model.ts';
+import type { FloatDType, IrGraph } from './ir/types.ts';
+
+export interface CheckOutput {
+  diagnostics: Diagnostic[];
+  model?: CheckedModel;
+}
+
+export interface CompileOutput extends CheckOutput {
+  ir?: IrGraph;
+  onnx?: Uint8Array;
+}
+
+export function checkSource(source: string): CheckOutput {
+  const parsed = parse(source);
+  if (!parsed.ast || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
+  const checked = checkModel(parsed.ast, source);
+  return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], model: checked.model };
+}
+
+export function compileSource(source: string, opts: { dtype?: FloatDType } = {}): CompileOutput {
+  const checked = checkSource(source);
+  if (!checked.model) return checked;
+  const ir = modelToIr(checked.model, { dtype: opts.dtype });
+  const onnx = irToOnnx(ir);
+  return { ...checked, ir, onnx };
+}

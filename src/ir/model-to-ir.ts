@@ -1,0 +1,274 @@
+// Stage 3: CheckedModel → IrGraph. Lowers the transformer blocks to tensor operations:
+//   input_ids [batch, seq] → embedding (+ position table) → layers → final norm → head → logits.
+// Choices made here for exactness rather than convenience:
+// - norm weights and biases are folded into the projection that follows them, and the attention
+//   score scale into the RoPE tables (or the query weights), so no MatMul is followed by a constant
+//   Mul (ORT would fuse that with a float32 multiplier even in float64 graphs);
+// - every fixed table (positions, RoPE cos/sin, masks) is precomputed in float64 for the whole
+//   context and sliced to the current length at run time.
+import type { AffineMap, AttentionSpec, CheckedModel, MlpSpec, NormSpec } from '../check/model.ts';
+import type { Span } from '../syntax/ast.ts';
+import { GraphBuilder } from './graph-builder.ts';
+import type { FloatDType, IrGraph } from './types.ts';
+import { modelMetadata } from './metadata.ts';
+
+interface Ctx {
+  b: GraphBuilder;
+  seqLen: string; // int64 [1]
+  seqLen2: string; // int64 [2] = [seq, seq]
+  componentIds: Map<object, number>;
+}
+
+/** The result of a norm before its weight/bias: y = normalized ⊙ scale + shift, applied lazily so
+ * the next projection can absorb it. */
+interface Normed {
+  value: string;
+  scale?: Float64Array;
+  shift?: Float64Array;
+}
+
+export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}): IrGraph {
+  const dtype = opts.dtype ?? model.dtype;
+  const b = new GraphBuilder(model.name, dtype);
+  const seqLen = b.op('Shape', 'seq_len', ['input_ids'], { start: 1, end: 2 }, { doc: 'current sequence length' });
+  const seqLen2 = b.op('Concat', 'seq_len_2', [seqLen, seqLen], { axis: 0 });
+  const ctx: Ctx = { b, seqLen, seqLen2, componentIds: new Map() };
+
+  const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
+  let h = b.op('Gather', 'embed', [table, 'input_ids'], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
+  if (model.position) {
+    const pos = b.floatConst('position.table', [model.context, model.dModel], model.position.data, 'encoding', { doc: 'fixed positional table (context × channels)' });
+    const sliced = b.op('Slice', 'position.slice', [pos, b.intConst('zero1', [0]), seqLen, b.intConst('axis0', [0])]);
+    h = b.op('Add', 'embed.plus_position', [h, sliced]);
+  }
+
+  model.layers.forEach((layer) => {
+    layer.components.forEach((comp, ci) => {
+      const prefix = `${layer.name}.${comp.kind === 'attention' ? 'attn' : 'mlp'}${layer.components.filter((c) => c.kind === comp.kind).length > 1 ? ci : ''}`;
+      const delta = comp.kind === 'attention' ? attention(ctx, comp, h, prefix, sharedKey(ctx, comp)) : mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
+      h = b.op('Add', `${prefix}.residual`, [h, delta], undefined, { span: comp.span });
+    });
+  });
+
+  const z = norm(ctx, h, model.final, 'final_norm', model.dModel);
+  const logits = project(ctx, z, model.head, 'head', 'head');
+  b.op('Identity', 'logits_out', [logits]);
+  const out = b.nodes[b.nodes.length - 1];
+  out.outputs = ['logits'];
+  return b.graph(
+    [{ name: 'input_ids', elem: 'int64', shape: ['batch', 'seq'] }],
+    [{ name: 'logits', elem: 'float', shape: ['batch', 'seq', model.vocab] }],
+    modelMetadata(model, dtype),
+    `handwire model ${model.name}`,
+  );
+}
+
+/** Components of repeated layers are the same objects: give them the same constant keys, so a
+ * shared block stores its weights once. */
+function sharedKey(ctx: Ctx, comp: object): string {
+  if (!ctx.componentIds.has(comp)) ctx.componentIds.set(comp, ctx.componentIds.size);
+  return `c${ctx.componentIds.get(comp)}`;
+}
+
+// ---- norms ----
+
+function norm(ctx: Ctx, x: string, spec: NormSpec, name: string, size: number): Normed {
+  const b = ctx.b;
+  if (spec.kind === 'none') return { value: x };
+  const span = spec.span;
+  const epsName = b.floatConst(`${name}.eps`, [], Float64Array.of(spec.eps), 'weight', { doc: 'norm epsilon', span });
+  let centered = x;
+  if (spec.kind === 'layernorm') {
+    const mean = b.op('ReduceMean', `${name}.mean`, [x], { axes: [-1], keepdims: 1 }, { span });
+    centered = b.op('Sub', `${name}.center`, [x, mean], undefined, { span });
+  }
+  const sq = b.op('Mul', `${name}.square`, [centered, centered], undefined, { span });
+  const ms = b.op('ReduceMean', `${name}.mean_square`, [sq], { axes: [-1], keepdims: 1 }, { span });
+  const plus = b.op('Add', `${name}.plus_eps`, [ms, epsName], undefined, { span });
+  const root = b.op('Sqrt', `${name}.rms`, [plus], undefined, { span });
+  const y = b.op('Div', `${name}.normalized`, [centered, root], undefined, { doc: `${spec.kind} over ${size} values`, span });
+  return { value: y, scale: spec.weight, shift: spec.kind === 'layernorm' ? spec.bias : undefined };
+}
+
+/** Applies a pending norm weight/bias explicitly (when no projection follows to absorb it). */
+function materialize(ctx: Ctx, n: Normed, name: string, shapeTail: number[], key: string, span?: Span): string {
+  let v = n.value;
+  if (n.scale) v = ctx.b.op('Mul', `${name}.weight`, [v, ctx.b.floatConst(`${name}.weight`, shapeTail, n.scale, 'weight', { key: `${key}:w`, span })]);
+  if (n.shift) v = ctx.b.op('Add', `${name}.bias`, [v, ctx.b.floatConst(`${name}.bias`, shapeTail, n.shift, 'weight', { key: `${key}:b`, span })]);
+  return v;
+}
+
+// ---- projections ----
+
+/** y = outScale ⊙ (M (scale ⊙ x + shift) + bias), emitted as one MatMul with the folded,
+ * transposed weight and one Add for the folded bias. */
+function project(ctx: Ctx, x: Normed, m: AffineMap, name: string, key: string, outScale?: Float64Array): string {
+  const { rows, cols, data } = m.weight;
+  const wt = new Float64Array(cols * rows); // [in, out] for x @ W
+  const bias = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const o = outScale ? outScale[i] : 1;
+    let bi = m.bias[i];
+    for (let j = 0; j < cols; j++) {
+      const w = data[i * cols + j];
+      wt[j * rows + i] = w * (x.scale ? x.scale[j] : 1) * o;
+      if (x.shift) bi += w * x.shift[j];
+    }
+    bias[i] = bi * o;
+  }
+  const b = ctx.b;
+  const wName = b.floatConst(`${name}.weight`, [cols, rows], wt, 'weight', { doc: `${name}: ${cols} inputs → ${rows} outputs`, span: m.span, key: `${key}:${name}:W` });
+  let y = b.op('MatMul', name, [x.value, wName], undefined, { span: m.span });
+  if (bias.some((v) => v !== 0)) {
+    y = b.op('Add', `${name}.add_bias`, [y, b.floatConst(`${name}.bias`, [rows], bias, 'weight', { span: m.span, key: `${key}:${name}:b` })], undefined, { span: m.span });
+  }
+  return y;
+}
+
+// ---- attention ----
+
+function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: string): string {
+  const b = ctx.b;
+  const x = norm(ctx, h, a.pre, `${prefix}.pre_norm`, a.q.weight.cols);
+  // The score scale goes into the RoPE tables of q when there are any, else into q's weights when
+  // no norm follows them, else into a per-lane multiplier after the q norm.
+  const scaleInWeights = !a.rope && a.qNorm.kind === 'none';
+  const qScale = scaleInWeights ? new Float64Array(a.q.weight.rows).fill(a.scale) : undefined;
+  let q = heads(ctx, project(ctx, x, a.q, `${prefix}.q_proj`, key, qScale), a.heads, a.dim, `${prefix}.q`);
+  let k = heads(ctx, project(ctx, x, a.k, `${prefix}.k_proj`, key), a.kvHeads, a.dim, `${prefix}.k`);
+  const v = heads(ctx, project(ctx, x, a.v, `${prefix}.v_proj`, key), a.kvHeads, a.valueDim, `${prefix}.v`);
+
+  if (a.qNorm.kind !== 'none') q = materialize(ctx, norm(ctx, q, a.qNorm, `${prefix}.q_norm`, a.dim), `${prefix}.q_norm`, [a.dim], `${key}:qn`, a.qNorm.span);
+  if (a.kNorm.kind !== 'none') k = materialize(ctx, norm(ctx, k, a.kNorm, `${prefix}.k_norm`, a.dim), `${prefix}.k_norm`, [a.dim], `${key}:kn`, a.kNorm.span);
+  let scaleDone = scaleInWeights;
+  if (a.rope) {
+    q = rope(ctx, q, a, `${prefix}.q_rope`, a.scale, `${key}:rq`);
+    k = rope(ctx, k, a, `${prefix}.k_rope`, 1, `${key}:rk`);
+    scaleDone = true;
+  }
+  if (!scaleDone && a.scale !== 1) {
+    q = b.op('Mul', `${prefix}.q_scale`, [q, b.floatConst(`${prefix}.score_scale`, [a.dim], new Float64Array(a.dim).fill(a.scale), 'weight', { key: `${key}:scale` })]);
+  }
+  const group = a.heads / a.kvHeads;
+  let kk = k;
+  let vv = v;
+  if (group > 1) {
+    const idx = b.intConst(`${prefix}.kv_for_head`, Array.from({ length: a.heads }, (_, hh) => Math.floor(hh / group)));
+    kk = b.op('Gather', `${prefix}.k_shared`, [k, idx], { axis: 1 }, { doc: `each of ${a.heads} query heads reads key head ⌊h/${group}⌋` });
+    vv = b.op('Gather', `${prefix}.v_shared`, [v, idx], { axis: 1 });
+  }
+  const kt = b.op('Transpose', `${prefix}.k_t`, [kk], { perm: [0, 1, 3, 2] });
+  let scores = b.op('MatMul', `${prefix}.scores`, [q, kt], undefined, { doc: 'query · key', span: a.span });
+  if (a.scoreBias) {
+    const n = Math.round(Math.sqrt(a.scoreBias.length / a.heads));
+    const table = b.floatConst(`${prefix}.score_bias`, [a.heads, n, n], a.scoreBias, 'encoding', { doc: 'additive scores by (head, query, key): masks and fixed biases', key: `${key}:bias` });
+    const sliced = b.op('Slice', `${prefix}.score_bias_slice`, [table, b.intConst('zero2', [0, 0]), ctx.seqLen2, b.intConst('axes12', [1, 2])]);
+    scores = b.op('Add', `${prefix}.masked_scores`, [scores, sliced]);
+  }
+  const weights = a.softmax1 ? softmax1(ctx, scores, prefix) : b.op('Softmax', `${prefix}.weights`, [scores], { axis: -1 });
+  const mixed = b.op('MatMul', `${prefix}.mix`, [weights, vv]);
+  const merged = b.op('Transpose', `${prefix}.merge_t`, [mixed], { perm: [0, 2, 1, 3] });
+  const flat = b.op('Reshape', `${prefix}.merge`, [merged, b.intConst(`shape_bs${a.heads * a.valueDim}`, [0, 0, a.heads * a.valueDim])]);
+  return project(ctx, { value: flat }, a.out, `${prefix}.o_proj`, key);
+}
+
+/** [batch, seq, heads*dim] → [batch, heads, seq, dim]. */
+function heads(ctx: Ctx, x: string, n: number, dim: number, name: string): string {
+  const b = ctx.b;
+  const r = b.op('Reshape', `${name}.split`, [x, b.intConst(`shape_bs${n}x${dim}`, [0, 0, n, dim])]);
+  return b.op('Transpose', `${name}.heads`, [r], { perm: [0, 2, 1, 3] });
+}
+
+/** RoPE on the last axis, pairs (i, i + dim/2): y = x ⊙ cos + (x @ R) ⊙ sin with R the half swap
+ * [a, b] → [−b, a]. `factor` multiplies both tables (the folded score scale). */
+function rope(ctx: Ctx, x: string, a: AttentionSpec, name: string, factor: number, key: string): string {
+  const b = ctx.b;
+  const { angles, pairs } = a.rope!;
+  const dim = a.dim;
+  const context = angles.length / pairs;
+  const cos = new Float64Array(context * dim);
+  const sin = new Float64Array(context * dim);
+  for (let p = 0; p < context; p++) {
+    for (let i = 0; i < pairs; i++) {
+      const t = angles[p * pairs + i];
+      cos[p * dim + i] = cos[p * dim + i + pairs] = Math.cos(t) * factor;
+      sin[p * dim + i] = sin[p * dim + i + pairs] = Math.sin(t) * factor;
+    }
+  }
+  const rot = new Float64Array(dim * dim);
+  for (let i = 0; i < pairs; i++) {
+    rot[(i + pairs) * dim + i] = -1; // out[i] = -x[i+pairs]
+    rot[i * dim + i + pairs] = 1; // out[i+pairs] = x[i]
+  }
+  const doc = factor === 1 ? 'RoPE table' : `RoPE table × score scale ${factor}`;
+  const cosT = b.floatConst(`${name}.cos`, [context, dim], cos, 'encoding', { doc, key: `${key}:cos`, span: a.rope!.span });
+  const sinT = b.floatConst(`${name}.sin`, [context, dim], sin, 'encoding', { doc, key: `${key}:sin`, span: a.rope!.span });
+  const rotT = b.floatConst(`rope_half_swap_${dim}`, [dim, dim], rot, 'structural', { key: `rot${dim}` });
+  const zero = b.intConst('zero1', [0]);
+  const axis0 = b.intConst('axis0', [0]);
+  const c = b.op('Slice', `${name}.cos_slice`, [cosT, zero, ctx.seqLen, axis0]);
+  const s = b.op('Slice', `${name}.sin_slice`, [sinT, zero, ctx.seqLen, axis0]);
+  const swapped = b.op('MatMul', `${name}.swap`, [x, rotT]);
+  const xc = b.op('Mul', `${name}.x_cos`, [x, c]);
+  const xs = b.op('Mul', `${name}.swap_sin`, [swapped, s]);
+  return b.op('Add', name, [xc, xs], undefined, { span: a.rope!.span });
+}
+
+/** softmax with an extra zero logit: exp(s) / (1 + Σ exp(s)), computed stably with m = max(0, max s). */
+function softmax1(ctx: Ctx, scores: string, prefix: string): string {
+  const b = ctx.b;
+  const zero = b.floatConst('zero_scalar', [], Float64Array.of(0), 'structural', { key: 'zero_scalar' });
+  const rowMax = b.op('ReduceMax', `${prefix}.row_max`, [scores], { axes: [-1], keepdims: 1 });
+  const m = b.op('Max', `${prefix}.row_max_or_zero`, [rowMax, zero]);
+  const shifted = b.op('Sub', `${prefix}.shifted`, [scores, m]);
+  const e = b.op('Exp', `${prefix}.exp`, [shifted]);
+  const sum = b.op('ReduceSum', `${prefix}.exp_sum`, [e, b.intConst('axis_last', [-1])], { keepdims: 1 });
+  const negM = b.op('Neg', `${prefix}.neg_max`, [m]);
+  const sink = b.op('Exp', `${prefix}.sink`, [negM], undefined, { doc: 'the extra zero logit' });
+  const den = b.op('Add', `${prefix}.denominator`, [sum, sink]);
+  return b.op('Div', `${prefix}.weights`, [e, den], undefined, { doc: 'softmax1: exp(s) / (1 + Σ exp(s))' });
+}
+
+// ---- MLP ----
+
+function mlp(ctx: Ctx, m: MlpSpec, h: string, prefix: string, key: string): string {
+  const b = ctx.b;
+  const x = norm(ctx, h, m.pre, `${prefix}.pre_norm`, m.out.weight.rows);
+  let hidden: string;
+  if (m.gate && m.up) {
+    const g = project(ctx, x, m.gate, `${prefix}.gate_proj`, key);
+    const u = project(ctx, x, m.up, `${prefix}.up_proj`, key);
+    hidden = b.op('Mul', `${prefix}.gated`, [activation(ctx, g, m.act, `${prefix}.act`), u], undefined, { span: m.span });
+  } else {
+    hidden = activation(ctx, project(ctx, x, m.in!, `${prefix}.in_proj`, key), m.act, `${prefix}.act`);
+  }
+  return project(ctx, { value: hidden }, m.out, `${prefix}.down_proj`, key);
+}
+
+function activation(ctx: Ctx, x: string, act: MlpSpec['act'], name: string): string {
+  const b = ctx.b;
+  switch (act) {
+    case 'relu':
+      return b.op('Relu', name, [x]);
+    case 'sigmoid':
+      return b.op('Sigmoid', name, [x]);
+    case 'tanh':
+      return b.op('Tanh', name, [x]);
+    case 'abs':
+      return b.op('Abs', name, [x]);
+    case 'identity':
+      return x;
+    case 'silu':
+      // silu(t) = t·σ(t); ONNX has no SiLU op at opset 17.
+      return b.op('Mul', name, [x, b.op('Sigmoid', `${name}.sigmoid`, [x])], undefined, { doc: 'silu(t) = t·sigmoid(t)' });
+    case 'gelu_tanh': {
+      // 0.5 t (1 + tanh(√(2/π) (t + 0.044715 t³))), from basic ops so float64 has kernels.
+      const c = (v: number, n: string) => b.floatConst(n, [], Float64Array.of(v), 'structural', { key: `gelu:${n}` });
+      const t3 = b.op('Mul', `${name}.t3`, [b.op('Mul', `${name}.t2`, [x, x]), x]);
+      const inner = b.op('Add', `${name}.inner`, [x, b.op('Mul', `${name}.cubic`, [t3, c(0.044715, 'gelu_c')])]);
+      const th = b.op('Tanh', `${name}.tanh`, [b.op('Mul', `${name}.scaled`, [inner, c(Math.sqrt(2 / Math.PI), 'gelu_k')])]);
+      const onePlus = b.op('Add', `${name}.one_plus`, [th, c(1, 'gelu_one')]);
+      return b.op('Mul', name, [b.op('Mul', `${name}.half_t`, [x, c(0.5, 'gelu_half')]), onePlus], undefined, { doc: 'gelu, tanh form' });
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Batched greedy decoding by full recompute: every step runs the whole sequence so far and appends
+// the argmax at the last position. Full recompute needs nothing from the model beyond
+// input_ids → logits, which keeps it valid for any compiled graph (no KV cache contract).
+
+import type { InferenceSession } from 'onnxruntime-node';
+import { runLogits } from './session.ts';
+
+export interface GreedyResult {
+  /** Generated tokens only (not the prompt), `steps` per prompt, in the order of `prompts`. */
+  tokens: number[][];
+  /** top1 − top2 logit at the last position, row-major [prompt][step]. 0 on an exact tie. */
+  margins: Float64Array;
+  /** The winning logit, same layout (for ULP analysis of the margins). */
+  top1Logit: Float64Array;
+}
+
+export interface GreedyOptions {
+  /** Sequences per model run (default 4096). */
+  batchSize?: number;
+  /** Called after each model run; units are prompt-steps, total = prompts.length × steps. */
+  onProgress?(done: number, total: number): void;
+}
+
+export async function greedyDecode(
+  session: InferenceSession,
+  prompts: number[][],
+  steps: number,
+  opts: GreedyOptions = {},
+): Promise<GreedyResult> {
+  const batchSize = opts.batchSize ?? 4096;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+
+  const n = prompts.length;
+  const tokens: number[][] = prompts.map(() => []);
+  const margins = new Float64Array(n * steps);
+  const top1Logit = new Float64Array(n * steps);
+  const total = n * steps;
+  let done = 0;
+  if (steps === 0) return { tokens, margins, top1Logit };
+
+  // A batch must be rectangular, so prompts are grouped by length (keeping their order within a
+  // group); results are written back by original index.
+  const byLength = new Map<number, number[]>();
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new Error(`prompt ${i} is empty: the model needs at least one position`);
+    const group = byLength.get(p.length);
+    if (group) group.push(i);
+    else byLength.set(p.length, [i]);
+  });
+
+  for (const [len, members] of byLength) {
+    for (let start = 0; start < members.length; start += batchSize) {
+      const idx = members.slice(start, start + batchSize);
+      const b = idx.length;
+      let prev: BigInt64Array | undefined;
+      for (let step = 0; step < steps; step++) {
+        const seq = len + step;
+        // One fresh array per step: ORT may keep a reference to the input while running, and the
+        // sequence grows each step. Rows are copied from the previous step's array (already
+        // bigint) and extended by the token just chosen, so BigInt conversion is O(b) per step.
+        const ids = new BigInt64Array(b * seq);
+        for (let r = 0; r < b; r++) {
+          const p = idx[r]!;
+          const row = r * seq;
+          if (prev === undefined) {
+            const prompt = prompts[p]!;
+            for (let t = 0; t < len; t++) ids[row + t] = BigInt(prompt[t]!);
+          } else {
+            ids.set(prev.subarray(r * (seq - 1), (r + 1) * (seq - 1)), row);
+            ids[row + seq - 1] = BigInt(tokens[p]![step - 1]!);
+          }
+        }
+        prev = ids;
+        const { data, vocab } = await runLogits(session, ids, b, seq);
+        for (let r = 0; r < b; r++) {
+          const p = idx[r]!;
+          const off = (r * seq + seq - 1) * vocab;
+          // Strict '>' keeps the lowest index on ties; the runner-up is tracked in the same pass.
+          // NaN compares false everywhere and would be silently skipped, turning a broken model
+          // into a plausible-looking answer, so it is refused.
+          let best = 0;
+          let top1 = data[off]!;
+          let top2 = -Infinity;
+          if (Number.isNaN(top1)) throw nanError(p, step, 0);
+          for (let v = 1; v < vocab; v++) {
+            const x = data[off + v]!;
+            if (x > top1) {
+              top2 = top1;
+              top1 = x;
+              best = v;
+            } else if (x > top2) {
+              top2 = x;
+            } else if (Number.isNaN(x)) {
+              throw nanError(p, step, v);
+            }
+          }
+          tokens[p]!.push(best);
+          // With vocab 1 there is no runner-up: the margin is +Infinity (top2 stays −Infinity).
+          // Equal values give 0 explicitly, since Infinity − Infinity would be NaN.
+          margins[p * steps + step] = top1 === top2 ? 0 : top1 - top2;
+          top1Logit[p * steps + step] = top1;
+        }
+        done += b;
+        opts.onProgress?.(done, total);
+      }
+    }
+  }
+  return { tokens, margins, top1Logit };
+}
+
+function nanError(prompt: number, step: number, token: number): Error {
+  return new Error(`NaN logit for prompt ${prompt} at step ${step} (token ${token})`);
+}

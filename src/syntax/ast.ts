@@ -1,0 +1,142 @@
+// The typed AST of a .hw file. Every node carries the span of source it came from, so the checker
+// can point at exactly the text a diagnostic is about.
+
+export interface Span {
+  /** 1-based line and column of the first character; end is inclusive of the last character. */
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  offset: number;
+  endOffset: number;
+}
+
+export type Expr =
+  | { kind: 'num'; value: number; text: string; span: Span }
+  | { kind: 'name'; name: string; span: Span }
+  | { kind: 'call'; callee: string; calleeSpan: Span; args: Arg[]; span: Span }
+  | { kind: 'unary'; op: '-' | '+' | 'not'; operand: Expr; span: Span }
+  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; implicit?: boolean; span: Span }
+  | { kind: 'cond'; test: Expr; then: Expr; else: Expr; span: Span }
+  | { kind: 'index'; target: Expr; index: Expr; end?: Expr; span: Span }
+  | { kind: 'vector'; items: Expr[]; span: Span }
+  | { kind: 'comprehension'; body: Expr; variable: string; from: Expr; to: Expr; span: Span };
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '^' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or';
+
+export interface Arg {
+  name?: string;
+  value: Expr;
+  span: Span;
+}
+
+export interface Ident {
+  name: string;
+  span: Span;
+}
+
+/** `name = expr`, `name(a, b) = expr`, `name expr` or a bare `name` inside a block. */
+export interface Setting {
+  name: Ident;
+  params?: Ident[];
+  value?: Expr;
+  /** True for `name = expr` / `name(a) = expr`, false for `name expr`. */
+  assigned: boolean;
+  span: Span;
+}
+
+export interface ChannelRef {
+  name: Ident;
+  index?: number;
+  end?: number;
+  span: Span;
+}
+
+export interface WriteStmt {
+  targets: ChannelRef[];
+  op: '+=' | '-=';
+  value: Expr;
+  span: Span;
+}
+
+export interface AttentionAst {
+  kind: 'attention';
+  settings: Setting[];
+  writes: WriteStmt[];
+  span: Span;
+}
+
+export interface MlpAst {
+  kind: 'mlp';
+  settings: Setting[];
+  writes: WriteStmt[];
+  span: Span;
+}
+
+export type ComponentAst = AttentionAst | MlpAst;
+
+export interface LayerAst {
+  name?: Ident;
+  components: ComponentAst[];
+  span: Span;
+}
+
+/** A group of layers applied `times` times in sequence with shared weights. */
+export interface RepeatAst {
+  times: number;
+  timesSpan: Span;
+  layers: LayerAst[];
+  span: Span;
+}
+
+export interface LetDecl {
+  kind: 'let';
+  name: Ident;
+  params?: Ident[];
+  value: Expr;
+  span: Span;
+}
+
+export interface ParamDecl {
+  kind: 'param';
+  name: Ident;
+  value: Expr;
+  span: Span;
+}
+
+export type PromptItem =
+  | { kind: 'token'; token: number | string; repeat: number; span: Span }
+  | { kind: 'operand'; operand: Ident; order: Ident; repeat: number; span: Span };
+
+export interface TaskAst {
+  name: Ident;
+  inputs: { names: Ident[]; digits: number; unit: Ident; span: Span }[];
+  prompt?: { items: PromptItem[]; span: Span };
+  settings: Setting[];
+  span: Span;
+}
+
+export interface AboutAst {
+  entries: { key: Ident; value: string | string[]; span: Span }[];
+  span: Span;
+}
+
+export interface ModelAst {
+  name: Ident;
+  about?: AboutAst;
+  vocab?: { size?: number; names?: string[]; span: Span };
+  dtype?: Ident;
+  residual?: { channels: { name: Ident; count?: number; span: Span }[]; span: Span };
+  context?: { value: number; span: Span };
+  decls: (LetDecl | ParamDecl)[];
+  embed?: { name: Ident; indexVar?: Ident; value: Expr; span: Span };
+  position?: { name: Ident; indexVar: Ident; value: Expr; span: Span };
+  /** Layers in order; a `repeat` block is kept as one entry so sharing stays visible. */
+  body: (LayerAst | RepeatAst)[];
+  final?: { value: Expr; span: Span };
+  head?: { tied?: Ident; value?: Expr; span: Span };
+  task?: TaskAst;
+  span: Span;
+  /** Items that may appear once, seen twice: the builder reports them. */
+  repeats: { what: string; span: Span }[];
+}

@@ -1,0 +1,539 @@
+// The grammar of handwire as a Chevrotain CST parser. It only says what is well formed; what the
+// pieces mean is decided by the AST builder (cst-to-ast.ts) and the checker. grammar/handwire.ebnf
+// is the same grammar written for people, and a test keeps the two in step.
+import { CstParser, type IToken, type TokenType } from 'chevrotain';
+import * as T from './tokens.ts';
+
+export class HandwireParser extends CstParser {
+  constructor() {
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'full' });
+    this.performSelfAnalysis();
+  }
+
+  /** True when the next token starts on the line where the previous one ended: implicit
+   * multiplication (`2 pi`) and value-less settings (`causal`) must not run across lines. */
+  private sameLine(): boolean {
+    const prev = this.LA(0);
+    const next = this.LA(1);
+    return prev !== undefined && next.tokenType !== undefined && next.startLine === prev.endLine;
+  }
+
+  /** `IDENT (a, b) =` — a definition with parameters, as opposed to `IDENT (expr)`. */
+  private paramListThenEquals(offset: number): boolean {
+    if (this.LA(offset).tokenType !== T.LParen) return false;
+    let i = offset + 1;
+    if (this.LA(i).tokenType === T.RParen) return this.LA(i + 1).tokenType === T.Equals;
+    for (;;) {
+      if (this.LA(i).tokenType !== T.Identifier) return false;
+      i++;
+      const t = this.LA(i).tokenType;
+      if (t === T.RParen) return this.LA(i + 1).tokenType === T.Equals;
+      if (t !== T.Comma) return false;
+      i++;
+    }
+  }
+
+  private isMulOp(offset: number): boolean {
+    const t = this.LA(offset).tokenType;
+    return t === T.Star || t === T.Slash || t === T.Percent || t === T.Mod;
+  }
+
+  private isType(offset: number, type: TokenType): boolean {
+    return this.LA(offset).tokenType === type;
+  }
+
+  public program = this.RULE('program', () => {
+    this.SUBRULE(this.model);
+  });
+
+  public model = this.RULE('model', () => {
+    this.CONSUME(T.Model);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.item));
+    this.CONSUME(T.RBrace);
+  });
+
+  public item = this.RULE('item', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.about) },
+      { ALT: () => this.SUBRULE(this.vocab) },
+      { ALT: () => this.SUBRULE(this.dtype) },
+      { ALT: () => this.SUBRULE(this.residual) },
+      { ALT: () => this.SUBRULE(this.context) },
+      { ALT: () => this.SUBRULE(this.letDecl) },
+      { ALT: () => this.SUBRULE(this.paramDecl) },
+      { ALT: () => this.SUBRULE(this.embed) },
+      { ALT: () => this.SUBRULE(this.position) },
+      { ALT: () => this.SUBRULE(this.layer) },
+      { ALT: () => this.SUBRULE(this.repeat) },
+      { ALT: () => this.SUBRULE(this.final) },
+      { ALT: () => this.SUBRULE(this.head) },
+      { ALT: () => this.SUBRULE(this.task) },
+    ]);
+  });
+
+  public about = this.RULE('about', () => {
+    this.CONSUME(T.About);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.aboutEntry));
+    this.CONSUME(T.RBrace);
+  });
+
+  public aboutEntry = this.RULE('aboutEntry', () => {
+    this.CONSUME(T.Identifier);
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.SUBRULE(this.stringList) },
+    ]);
+  });
+
+  public stringList = this.RULE('stringList', () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.StringLit) });
+    this.CONSUME(T.RBracket);
+  });
+
+  public vocab = this.RULE('vocab', () => {
+    this.CONSUME(T.Vocab);
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.SUBRULE(this.stringList) },
+    ]);
+  });
+
+  public dtype = this.RULE('dtype', () => {
+    this.CONSUME(T.DType);
+    this.CONSUME(T.Identifier);
+  });
+
+  public residual = this.RULE('residual', () => {
+    this.CONSUME(T.Residual);
+    this.CONSUME(T.LBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.channelDecl) });
+    this.CONSUME(T.RBracket);
+  });
+
+  /** `name` or `name[count]` (a group of channels addressed as name[i] or as a vector). */
+  public channelDecl = this.RULE('channelDecl', () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.LBracket);
+      this.CONSUME(T.NumberLit);
+      this.CONSUME(T.RBracket);
+    });
+  });
+
+  public context = this.RULE('context', () => {
+    this.CONSUME(T.Context);
+    this.CONSUME(T.NumberLit);
+  });
+
+  public letDecl = this.RULE('letDecl', () => {
+    this.CONSUME(T.Let);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => this.SUBRULE(this.paramList));
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  public paramList = this.RULE('paramList', () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
+    this.CONSUME(T.RParen);
+  });
+
+  public paramDecl = this.RULE('paramDecl', () => {
+    this.CONSUME(T.Param);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  /** `embed E[d] = row formula` or `embed E = matrix expression`. */
+  public embed = this.RULE('embed', () => {
+    this.CONSUME(T.Embed);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => this.SUBRULE(this.indexVar));
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  public indexVar = this.RULE('indexVar', () => {
+    this.CONSUME(T.LBracket);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.RBracket);
+  });
+
+  public position = this.RULE('position', () => {
+    this.CONSUME(T.Position);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.indexVar);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  public repeat = this.RULE('repeat', () => {
+    this.CONSUME(T.Repeat);
+    this.CONSUME(T.NumberLit);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.layer));
+    this.CONSUME(T.RBrace);
+  });
+
+  public layer = this.RULE('layer', () => {
+    this.CONSUME(T.Layer);
+    this.OPTION(() => this.CONSUME(T.Identifier));
+    this.CONSUME(T.LBrace);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.attention) },
+        { ALT: () => this.SUBRULE(this.mlp) },
+      ]),
+    );
+    this.CONSUME(T.RBrace);
+  });
+
+  public attention = this.RULE('attention', () => {
+    this.CONSUME(T.Attention);
+    this.SUBRULE(this.settingsBlock);
+  });
+
+  public mlp = this.RULE('mlp', () => {
+    this.CONSUME(T.Mlp);
+    this.SUBRULE(this.settingsBlock);
+  });
+
+  public settingsBlock = this.RULE('settingsBlock', () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.writeStmt) },
+        { ALT: () => this.SUBRULE(this.setting) },
+      ]);
+      this.OPTION(() => this.OR2([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `name`, `name value`, `name = expr`, `name(a, b) = expr`. */
+  public setting = this.RULE('setting', () => {
+    this.CONSUME(T.Identifier);
+    this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
+      {
+        GATE: () => this.paramListThenEquals(1),
+        ALT: () => {
+          this.SUBRULE(this.paramList);
+          this.CONSUME(T.Equals);
+          this.SUBRULE(this.expr);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Equals);
+          this.SUBRULE2(this.expr);
+        },
+      },
+      {
+        GATE: () => this.sameLine() && !this.isType(1, T.Comma) && !this.isType(1, T.RBrace) && !this.isType(1, T.Semicolon),
+        ALT: () => this.SUBRULE3(this.expr),
+      },
+      { ALT: () => {} },
+    ] });
+  });
+
+  public writeStmt = this.RULE('writeStmt', () => {
+    this.CONSUME(T.Write);
+    this.SUBRULE(this.writeTarget);
+    this.OR([{ ALT: () => this.CONSUME(T.PlusEq) }, { ALT: () => this.CONSUME(T.MinusEq) }]);
+    this.SUBRULE(this.expr);
+  });
+
+  public writeTarget = this.RULE('writeTarget', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.channelRef) });
+          this.CONSUME(T.RBracket);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.channelRef) },
+    ]);
+  });
+
+  /** `name`, `name[i]` or `name[i:j]` (end exclusive). */
+  public channelRef = this.RULE('channelRef', () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.LBracket);
+      this.CONSUME(T.NumberLit);
+      this.OPTION2(() => {
+        this.CONSUME(T.Colon);
+        this.CONSUME2(T.NumberLit);
+      });
+      this.CONSUME(T.RBracket);
+    });
+  });
+
+  public final = this.RULE('final', () => {
+    this.CONSUME(T.Final);
+    this.SUBRULE(this.expr);
+  });
+
+  /** `head tied E` or `head = linear map of the final residual`. */
+  public head = this.RULE('head', () => {
+    this.CONSUME(T.Head);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Equals);
+          this.SUBRULE(this.expr);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.CONSUME2(T.Identifier);
+        },
+      },
+    ]);
+  });
+
+  public task = this.RULE('task', () => {
+    this.CONSUME(T.Task);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
+        { GATE: () => this.LA(1).image === 'input', ALT: () => this.SUBRULE(this.taskInput) },
+        { GATE: () => this.LA(1).image === 'prompt', ALT: () => this.SUBRULE(this.taskPrompt) },
+        { ALT: () => this.SUBRULE(this.setting) },
+      ] });
+      this.OPTION(() => this.OR2([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `input a, b: 10 digits`. */
+  public taskInput = this.RULE('taskInput', () => {
+    this.CONSUME(T.Identifier);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier) });
+    this.CONSUME(T.Colon);
+    this.CONSUME(T.NumberLit);
+    this.CONSUME3(T.Identifier);
+  });
+
+  /** `prompt [0, a lsb, 0 * 9, b lsb, "="]`. */
+  public taskPrompt = this.RULE('taskPrompt', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.promptItem) });
+    this.CONSUME(T.RBracket);
+  });
+
+  public promptItem = this.RULE('promptItem', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.CONSUME2(T.Identifier);
+        },
+      },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.Star);
+      this.CONSUME2(T.NumberLit);
+    });
+  });
+
+  // ---- expressions, loosest binding first ----
+
+  public expr = this.RULE('expr', () => {
+    this.SUBRULE(this.orExpr);
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.expr, { LABEL: 'then' });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.expr, { LABEL: 'else' });
+    });
+  });
+
+  public orExpr = this.RULE('orExpr', () => {
+    this.SUBRULE(this.andExpr);
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      this.SUBRULE2(this.andExpr);
+    });
+  });
+
+  public andExpr = this.RULE('andExpr', () => {
+    this.SUBRULE(this.notExpr);
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      this.SUBRULE2(this.notExpr);
+    });
+  });
+
+  public notExpr = this.RULE('notExpr', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.notExpr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.compare) },
+    ]);
+  });
+
+  public compare = this.RULE('compare', () => {
+    this.SUBRULE(this.additive);
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.EqEq) },
+        { ALT: () => this.CONSUME(T.NotEq) },
+        { ALT: () => this.CONSUME(T.LessEq) },
+        { ALT: () => this.CONSUME(T.GreaterEq) },
+        { ALT: () => this.CONSUME(T.Less) },
+        { ALT: () => this.CONSUME(T.Greater) },
+      ]);
+      this.SUBRULE2(this.additive);
+    });
+  });
+
+  public additive = this.RULE('additive', () => {
+    this.SUBRULE(this.multiplicative);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
+      this.SUBRULE2(this.multiplicative);
+    });
+  });
+
+  /** Explicit `* / % mod`, and implicit multiplication by juxtaposition on the same line. */
+  public multiplicative = this.RULE('multiplicative', () => {
+    this.SUBRULE(this.unary);
+    this.MANY({ GATE: () => this.isMulOp(1) || this.sameLine(), DEF: () => {
+      this.OR([
+        {
+          ALT: () => {
+            this.OR2([
+              { ALT: () => this.CONSUME(T.Star) },
+              { ALT: () => this.CONSUME(T.Slash) },
+              { ALT: () => this.CONSUME(T.Percent) },
+              { ALT: () => this.CONSUME(T.Mod) },
+            ]);
+            this.SUBRULE2(this.unary);
+          },
+        },
+        {
+          GATE: () => this.sameLine(),
+          ALT: () => this.SUBRULE(this.power, { LABEL: 'implicit' }),
+        },
+      ]);
+    } });
+  });
+
+  public unary = this.RULE('unary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Plus) }]);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.power) },
+    ]);
+  });
+
+  public power = this.RULE('power', () => {
+    this.SUBRULE(this.postfix);
+    this.OPTION(() => {
+      this.CONSUME(T.Caret);
+      this.SUBRULE(this.unary);
+    });
+  });
+
+  public postfix = this.RULE('postfix', () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.CONSUME(T.LBracket);
+      this.SUBRULE(this.expr, { LABEL: 'index' });
+      this.OPTION(() => {
+        this.CONSUME(T.Colon);
+        this.SUBRULE2(this.expr, { LABEL: 'end' });
+      });
+      this.CONSUME(T.RBracket);
+    });
+  });
+
+  public primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.SUBRULE(this.callOrName) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expr);
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.vector) },
+    ]);
+  });
+
+  public callOrName = this.RULE('callOrName', () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION({
+      GATE: () => this.sameLine(),
+      DEF: () => {
+        this.CONSUME(T.LParen);
+        this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+        this.CONSUME(T.RParen);
+      },
+    });
+  });
+
+  /** `expr` or `name: expr` (named arguments, used by norms). */
+  public argument = this.RULE('argument', () => {
+    this.OPTION(() => {
+      this.CONSUME(T.Identifier, { LABEL: 'argName' });
+      this.CONSUME(T.Colon);
+    });
+    this.SUBRULE(this.expr);
+  });
+
+  /** `[a, b, c]`, or a comprehension `[expr for i in lo..hi]`. */
+  public vector = this.RULE('vector', () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expr);
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.For);
+            this.CONSUME(T.Identifier);
+            this.CONSUME(T.In);
+            this.SUBRULE2(this.expr, { LABEL: 'from' });
+            this.CONSUME(T.DotDot);
+            this.SUBRULE3(this.expr, { LABEL: 'to' });
+          },
+        },
+        {
+          ALT: () => {
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              this.OPTION2(() => this.SUBRULE4(this.expr));
+            });
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.RBracket);
+  });
+}
+
+export const parserInstance = new HandwireParser();
+export type { IToken };
