@@ -218,7 +218,8 @@ export class HandwireParser extends CstParser {
 
   /** `name`, `name value`, `name = expr`, `name(a, b) = expr`. */
   public setting = this.RULE('setting', () => {
-    this.CONSUME(T.Identifier);
+    // `in` is also the comprehension keyword; as a setting name (the MLP's `in = …`) it is a name.
+    this.OR4([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.In, { LABEL: "Identifier" }) }]);
     this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
       {
         GATE: () => this.paramListThenEquals(1),
