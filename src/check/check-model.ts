@@ -369,7 +369,7 @@ export class ModelChecker {
       if (!embedding) return undefined;
       return { weight: embedding, bias: new Float64Array(vocab), biasIsZero: true, span: h.span };
     }
-    return this.guard(() => this.markRead(() => affineMap(this.ev, h.value!, this.scope, this.residualInputs, 'the head', vocab)).value);
+    return this.guard(() => this.markRead(() => affineMap(this.ev, h.value!, this.scope, this.residualInputs, 'the head', vocab, { allowMinusInfBias: true })).value);
   }
 
   private unusedParams(): void {

@@ -27,17 +27,25 @@ export function affineMap(
   inputs: InputNames,
   what: string,
   outSize?: number,
+  opts: { allowMinusInfBias?: boolean } = {},
 ): AffineMap {
   const n = inputs.size;
-  const at = (x: Float64Array): number[] => {
+  const raw = (x: Float64Array): number[] => {
     const scope = outer.child();
     bind(scope, inputs, x);
     const v: Value = ev.evaluate(expr, scope);
     return flatten(v).map(Number);
   };
+  let at = raw;
   const zero = new Float64Array(n);
   const bias = at(zero);
   const rows = bias.length;
+  // A head may give a token a bias of -inf ("never predicted"); the map is read off the finite
+  // part and the -inf entries are put back at the end.
+  const never = bias.map((b) => opts.allowMinusInfBias === true && b === -Infinity);
+  const finitePart = (y: number[]) => y.map((v, i) => (never[i] ? 0 : v));
+  at = (x) => finitePart(raw(x));
+  const finiteBias = finitePart(bias);
   if (outSize !== undefined && rows !== outSize) {
     const value = ev.evaluate(expr, withInputs(outer, inputs, zero));
     throw new EvalError(
@@ -51,14 +59,14 @@ export function affineMap(
     const unit = new Float64Array(n);
     unit[j] = 1;
     const col = at(unit);
-    for (let i = 0; i < rows; i++) weight[i * n + j] = col[i] - bias[i];
+    for (let i = 0; i < rows; i++) weight[i * n + j] = col[i] - finiteBias[i];
   }
-  checkAffine(at, weight, bias, n, rows, expr.span, what);
-  for (const v of bias) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
+  checkAffine(at, weight, finiteBias, n, rows, expr.span, what);
+  for (const v of finiteBias) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
   for (const v of weight) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
   return {
     weight: { rows, cols: n, data: weight },
-    bias: Float64Array.from(bias),
+    bias: Float64Array.from(bias.map((b, i) => (never[i] ? -Infinity : finiteBias[i]))),
     biasIsZero: bias.every((b) => b === 0),
     span: expr.span,
   };

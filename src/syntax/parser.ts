@@ -33,6 +33,13 @@ export class HandwireParser extends CstParser {
     }
   }
 
+  /** The next token starts right where the previous one ended (no space between them). */
+  private adjacent(): boolean {
+    const prev = this.LA(0);
+    const next = this.LA(1);
+    return prev !== undefined && prev.endOffset !== undefined && next.startOffset === prev.endOffset + 1;
+  }
+
   private isMulOp(offset: number): boolean {
     const t = this.LA(offset).tokenType;
     return t === T.Star || t === T.Slash || t === T.Percent || t === T.Mod;
@@ -459,7 +466,8 @@ export class HandwireParser extends CstParser {
 
   public postfix = this.RULE('postfix', () => {
     this.SUBRULE(this.primary);
-    this.MANY(() => {
+    // `e[0]` indexes; `R(a) [x, y]` (with a space) multiplies by a vector, as in written math.
+    this.MANY({ GATE: () => this.adjacent(), DEF: () => {
       this.CONSUME(T.LBracket);
       this.SUBRULE(this.expr, { LABEL: 'index' });
       this.OPTION(() => {
@@ -467,7 +475,7 @@ export class HandwireParser extends CstParser {
         this.SUBRULE2(this.expr, { LABEL: 'end' });
       });
       this.CONSUME(T.RBracket);
-    });
+    } });
   });
 
   public primary = this.RULE('primary', () => {
