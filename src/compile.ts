@@ -4,6 +4,7 @@
 // together and stops at the first stage that reports errors.
 import { parse } from './syntax/parse.ts';
 import { checkModel } from './check/check-model.ts';
+import { auditModel } from './check/audit.ts';
 import { modelToIr } from './ir/model-to-ir.ts';
 import { irToOnnx } from './onnx/ir-to-onnx.ts';
 import { hasErrors, type Diagnostic } from './diagnostics.ts';
@@ -24,7 +25,11 @@ export function checkSource(source: string): CheckOutput {
   const parsed = parse(source);
   if (!parsed.ast || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
   const checked = checkModel(parsed.ast, source);
-  return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], model: checked.model };
+  if (!checked.model) return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics] };
+  // The audit checks the file twice more (once recording constants, once with every parameter
+  // nudged) to classify every number; a clean check has already succeeded, so it cannot fail here.
+  const { audit } = auditModel(parsed.ast, source);
+  return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], model: { ...checked.model, audit } };
 }
 
 export function compileSource(source: string, opts: { dtype?: FloatDType } = {}): CompileOutput {

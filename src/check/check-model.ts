@@ -14,13 +14,41 @@ import type { FloatDType } from '../ir/types.ts';
 /** Sizes above these are refused before anything is allocated. */
 export const LIMITS = { vocab: 100_000, channels: 4096, context: 8192, layers: 1000, headsTimesDim: 4096, tableEntries: 50_000_000 };
 
+export interface CheckOptions {
+  /** Record every weight formula's fixed constants (for the parameter audit). */
+  logFormulas?: boolean;
+  /** Shift every parameter by a small, distinct amount: weights that move depend on parameters. */
+  perturbParams?: boolean;
+}
+
+export interface LiteralUse {
+  value: number;
+  span: Span;
+  /** The `let` the value was read through, when it was not written inline. */
+  via?: string;
+}
+
+export interface FormulaLog {
+  reads: string[];
+  params: string[];
+  literals: LiteralUse[];
+}
+
+/** v + ε(1 + |v|) with ε distinct per parameter: moves every value (zeros and ±1 too), and two
+ * parameters do not move a weight by amounts that cancel by accident. */
+function perturb(v: Value, index: number): Value {
+  const eps = 2 ** -10 * (1 + index / 7);
+  const f = (x: Value): Value => (Array.isArray(x) ? x.map(f) : typeof x === 'number' ? x + eps * (1 + Math.abs(x)) : x);
+  return f(v);
+}
+
 export interface CheckResult {
   model?: CheckedModel;
   diagnostics: Diagnostic[];
 }
 
-export function checkModel(ast: ModelAst, source: string): CheckResult {
-  const c = new ModelChecker(ast, source);
+export function checkModel(ast: ModelAst, source: string, opts: CheckOptions = {}): CheckResult {
+  const c = new ModelChecker(ast, source, opts);
   const model = c.run();
   return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags };
 }
@@ -35,8 +63,14 @@ export class ModelChecker {
   residualInputs: InputNames = { size: 0, scalars: [], vectors: [] };
   channelGroups = new Map<string, { start: number; length: number }>();
   context = 0;
+  private perturbIndex = 0;
 
-  constructor(readonly ast: ModelAst, readonly source: string) {}
+  /** Formulas evaluated for weights (after the declarations), with what they read: the audit uses
+   * this to find fixed constants written into parameter-dependent formulas. */
+  readonly formulas: FormulaLog[] = [];
+  private literals: LiteralUse[] | undefined;
+
+  constructor(readonly ast: ModelAst, readonly source: string, readonly opts: CheckOptions = {}) {}
 
   run(): CheckedModel | undefined {
     const ast = this.ast;
@@ -49,6 +83,11 @@ export class ModelChecker {
     const task = ast.task ? checkTask(this, ast.task, vocab, tokenNames) : undefined;
     this.context = this.contextLength(task?.prompt.length, task?.decode);
     this.declarations();
+    this.declarationsDone = true;
+    if (this.opts.logFormulas) {
+      this.ev.literalSink = (value, span, via) => this.literals?.push({ value, span, via });
+      for (const v of this.values.values()) if (v.kind === 'let') this.ev.constantNames.add(v.name);
+    }
 
     const embedding = this.embedding(vocab);
     const position = this.position();
@@ -98,7 +137,10 @@ export class ModelChecker {
 
   markRead<T>(f: () => T): { value: T; reads: Set<string> } {
     const saved = this.reads;
+    const savedLiterals = this.literals;
+    const outermost = savedLiterals === undefined;
     this.reads = new Set();
+    if (outermost) this.literals = [];
     try {
       const value = f();
       return { value, reads: this.reads };
@@ -110,8 +152,16 @@ export class ModelChecker {
         const v = this.values.get(r);
         if (v) v.used = true;
       }
+      if (outermost) {
+        if (this.opts.logFormulas && this.declarationsDone) {
+          this.formulas.push({ reads: [...mine], params: this.paramsBehind(mine), literals: this.literals! });
+        }
+        this.literals = undefined;
+      }
     }
   }
+
+  private declarationsDone = false;
 
   private vocab(): { vocab: number; tokenNames?: string[] } {
     const v = this.ast.vocab;
@@ -239,6 +289,12 @@ export class ModelChecker {
       if (d.kind === 'param' && flat.some((x) => !Number.isFinite(x))) {
         this.diags.push(diag('HW014', `parameter \`${name}\` is not finite`, d.value.span, { hint: `its value is ${JSON.stringify(value)}` }));
         this.ev.poisoned.add(name);
+        continue;
+      }
+      const perturbed = d.kind === 'param' && this.opts.perturbParams ? perturb(value, this.perturbIndex++) : undefined;
+      if (perturbed !== undefined) {
+        this.scope.set(name, perturbed);
+        this.values.set(name, { name, kind: d.kind, shape: shapeOf(perturbed), values: flatten(perturbed), span: d.name.span, uses: [name], used: false });
         continue;
       }
       this.scope.set(name, value);

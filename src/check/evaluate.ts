@@ -49,6 +49,13 @@ export class Scope {
     return this.parent?.get(name);
   }
 
+  /** True when `name` resolves to this chain's outermost scope (not a local such as an index
+   * variable or a function parameter that shadows it). */
+  isGlobal(name: string): boolean {
+    if (this.vars.has(name)) return this.parent === undefined;
+    return this.parent?.isGlobal(name) ?? false;
+  }
+
   names(): string[] {
     return [...this.vars.keys(), ...(this.parent?.names() ?? [])];
   }
@@ -115,13 +122,39 @@ export function describeShape(v: Value): string {
 export class Evaluator {
   /** Names whose declaration failed: using them is not reported again. */
   readonly poisoned = new Set<string>();
+  /** For the parameter audit: told of every number a formula takes from its own text (a literal
+   * or a fixed `let` constant), except numbers that only select (indices, ranges, exponents,
+   * conditions). */
+  literalSink?: (value: number, span: Span, via?: string) => void;
+  /** Names whose values count as fixed constants when read (the checker's `let` values). */
+  constantNames = new Set<string>();
+  private quiet = 0;
+
+  private record(v: Value, span: Span, via?: string): void {
+    if (!this.literalSink || this.quiet > 0) return;
+    for (const x of flatten(v)) this.literalSink(x, span, via);
+  }
+
+  /** Evaluates without reporting literals: the value selects rather than weighs. */
+  private selector(e: Expr, scope: Scope): Value {
+    this.quiet++;
+    try {
+      return this.evaluate(e, scope);
+    } finally {
+      this.quiet--;
+    }
+  }
 
   evaluate(e: Expr, scope: Scope): Value {
     switch (e.kind) {
       case 'num':
+        this.record(e.value, e.span);
         return e.value;
-      case 'name':
-        return this.lookup(e.name, e.span, scope);
+      case 'name': {
+        const v = this.lookup(e.name, e.span, scope);
+        if (this.constantNames.has(e.name) && scope.isGlobal(e.name)) this.record(v, e.span, e.name);
+        return v;
+      }
       case 'unary': {
         const v = this.evaluate(e.operand, scope);
         if (e.op === '-') return this.apply(() => math.unaryMinus(v as any) as Value, e.span, [v]);
@@ -131,7 +164,7 @@ export class Evaluator {
       case 'binary':
         return this.binary(e, scope);
       case 'cond': {
-        const test = this.evaluate(e.test, scope);
+        const test = this.selector(e.test, scope);
         if (typeof test !== 'boolean' && typeof test !== 'number') {
           throw this.error('HW021', `a condition must be a single true/false value, not ${describeShape(test)}`, e.test.span);
         }
@@ -145,8 +178,8 @@ export class Evaluator {
         return items;
       }
       case 'comprehension': {
-        const from = this.integer(e.from, scope, 'the start of a range');
-        const to = this.integer(e.to, scope, 'the end of a range');
+        const from = this.selectorInteger(e.from, scope, 'the start of a range');
+        const to = this.selectorInteger(e.to, scope, 'the end of a range');
         if (to - from > 1_000_000) throw this.error('HW016', `range ${from}..${to} is too long (over a million items)`, e.span);
         const items: Value[] = [];
         for (let i = from; i <= to; i++) {
@@ -159,6 +192,15 @@ export class Evaluator {
       }
       case 'call':
         return this.call(e, scope);
+    }
+  }
+
+  private selectorInteger(e: Expr, scope: Scope, what: string): number {
+    this.quiet++;
+    try {
+      return this.integer(e, scope, what);
+    } finally {
+      this.quiet--;
     }
   }
 
@@ -187,7 +229,9 @@ export class Evaluator {
 
   private binary(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): Value {
     const l = this.evaluate(e.left, scope);
-    const r = this.evaluate(e.right, scope);
+    // An exponent shapes a formula (d^2) rather than weighing anything; comparisons select.
+    const selects = e.op === '^' || ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
+    const r = selects ? this.selector(e.right, scope) : this.evaluate(e.right, scope);
     const ops: Record<string, (a: any, b: any) => unknown> = {
       '+': math.add, '-': math.subtract, '*': math.multiply, '/': math.divide, '%': math.mod, '^': math.pow,
       '==': math.equal, '!=': math.unequal, '<': math.smaller, '<=': math.smallerEq, '>': math.larger,
@@ -203,9 +247,9 @@ export class Evaluator {
   private index(e: Extract<Expr, { kind: 'index' }>, scope: Scope): Value {
     const target = this.evaluate(e.target, scope);
     if (!Array.isArray(target)) throw this.error('HW021', `only vectors and matrices can be indexed; this is ${describeShape(target)}`, e.target.span);
-    const i = this.integer(e.index, scope, 'an index');
+    const i = this.selectorInteger(e.index, scope, 'an index');
     if (e.end !== undefined) {
-      const j = this.integer(e.end, scope, 'the end of a slice');
+      const j = this.selectorInteger(e.end, scope, 'the end of a slice');
       if (i < 0 || j > target.length || i > j) {
         throw this.error('HW024', `slice ${i}:${j} is outside 0:${target.length}`, e.span);
       }

@@ -122,4 +122,6 @@ export interface CheckedModel {
   head: AffineMap; // vocab × d_model
   task?: TaskContract;
   values: NamedValue[];
+  /** Where every number comes from (src/check/audit.ts); present when the pipeline ran the audit. */
+  audit?: import('./audit.ts').Audit;
 }

@@ -15,6 +15,9 @@ export function parameterManifest(model: CheckedModel) {
   const params = model.values.filter((v) => v.kind === 'param');
   return {
     count: params.reduce((n, p) => n + p.values.length, 0),
+    adderboard: model.audit?.adderboard,
+    strict: model.audit?.strict,
+    literals: model.audit?.literals.map((l) => ({ value: l.value, kind: l.kind, where: l.where })),
     params: params.map((p) => ({ name: p.name, shape: p.shape, count: p.values.length, values: p.values, line: p.span.line, col: p.span.col })),
   };
 }

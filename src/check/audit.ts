@@ -1,0 +1,193 @@
+// The parameter audit: every number the compiled model holds, traced to where it comes from.
+//
+// Classes (issue: "settle the counting argument mechanically"):
+// - free parameter: declared with `param`; counted once however often it is used;
+// - derived: a weight that moves when a parameter moves (a formula of parameters and constants);
+// - literal constant: a weight that does not depend on any parameter and is not 0 or ±1, or a fixed
+//   constant (a number or `let` value) written into a formula that also uses parameters;
+// - fixed encoding: positional tables, RoPE angles and score tables (functions of positions only);
+// - structural: 0 and ±1 entries that select and route, the standard 1/sqrt(dim) score scale.
+//
+// Dependence on parameters is measured, not guessed: the model is checked a second time with every
+// parameter shifted by a small distinct amount, and the entries that change are the derived ones.
+import type { ModelAst, Span } from '../syntax/ast.ts';
+import { hasErrors } from '../diagnostics.ts';
+import { checkModel, type FormulaLog } from './check-model.ts';
+import { ModelChecker } from './check-model.ts';
+import type { AffineMap, CheckedModel, NormSpec } from './model.ts';
+
+export type NumberClass = 'free parameter' | 'derived' | 'literal constant' | 'fixed encoding' | 'structural';
+
+export interface AuditedTensor {
+  name: string;
+  kind: 'weight' | 'encoding';
+  line: number;
+  col: number;
+  entries: number;
+  counts: Record<NumberClass, number>;
+}
+
+export interface AuditedLiteral {
+  value: number;
+  /** 'weight entry': a parameter-free weight; 'in formula': a constant inside a parameter formula. */
+  kind: 'weight entry' | 'in formula';
+  where: { tensor?: string; line: number; col: number; via?: string }[];
+}
+
+export interface AuditedParam {
+  name: string;
+  shape: number[];
+  count: number;
+  values: number[];
+  line: number;
+  col: number;
+  usedIn: string[];
+}
+
+export interface Audit {
+  /** Unique free parameters; fixed encodings are free (AdderBoard's rule). */
+  adderboard: number;
+  /** Free parameters plus the distinct literal constants that act as weights. */
+  strict: number;
+  params: AuditedParam[];
+  literals: AuditedLiteral[];
+  tensors: AuditedTensor[];
+  /** True when the perturbed re-check failed (e.g. a parameter used as an index), so dependence
+   * was taken from which names each formula reads instead of measured. */
+  approximate: boolean;
+}
+
+interface Tensor {
+  name: string;
+  kind: 'weight' | 'encoding';
+  span: Span;
+  values: ArrayLike<number>;
+  /** Entries exempt from the literal count (e.g. a standard score scale). */
+  structural?: (v: number) => boolean;
+}
+
+const isRouting = (v: number) => v === 0 || v === 1 || v === -1 || v === -Infinity;
+
+function mapTensors(name: string, m: AffineMap): Tensor[] {
+  return [
+    { name: `${name}.weight`, kind: 'weight', span: m.span, values: m.weight.data },
+    { name: `${name}.bias`, kind: 'weight', span: m.span, values: m.bias },
+  ];
+}
+
+function normTensors(name: string, n: NormSpec): Tensor[] {
+  if (n.kind === 'none') return [];
+  const out: Tensor[] = [];
+  if (n.weight) out.push({ name: `${name}.weight`, kind: 'weight', span: n.span, values: n.weight });
+  if (n.kind === 'layernorm' && n.bias) out.push({ name: `${name}.bias`, kind: 'weight', span: n.span, values: n.bias });
+  return out;
+}
+
+/** Every number of a checked model, in a fixed order (so two checks of one file line up). */
+export function modelTensors(m: CheckedModel, embedSpan: Span): Tensor[] {
+  const out: Tensor[] = [{ name: `embed.${m.embeddingName}`, kind: 'weight', span: embedSpan, values: m.embedding.data }];
+  if (m.position) out.push({ name: 'position', kind: 'encoding', span: embedSpan, values: m.position.data });
+  const seen = new Set<object>();
+  m.layers.forEach((layer) => {
+    layer.components.forEach((c, ci) => {
+      if (seen.has(c)) return; // a repeated layer's weights are the same numbers
+      seen.add(c);
+      const p = `${layer.name.replace(/\.0$/, '')}.${c.kind === 'attention' ? 'attn' : 'mlp'}${ci}`;
+      if (c.kind === 'attention') {
+        out.push(...normTensors(`${p}.pre_norm`, c.pre));
+        out.push(...mapTensors(`${p}.q`, c.q), ...mapTensors(`${p}.k`, c.k), ...mapTensors(`${p}.v`, c.v));
+        out.push(...normTensors(`${p}.q_norm`, c.qNorm), ...normTensors(`${p}.k_norm`, c.kNorm));
+        const standard = 1 / Math.sqrt(c.dim);
+        out.push({ name: `${p}.scale`, kind: 'weight', span: c.span, values: [c.scale], structural: (v) => v === standard || v === 1 });
+        if (c.rope) out.push({ name: `${p}.rope`, kind: 'encoding', span: c.rope.span, values: c.rope.angles });
+        if (c.scoreBias) out.push({ name: `${p}.score_bias`, kind: 'encoding', span: c.span, values: c.scoreBias });
+        out.push(...mapTensors(`${p}.out`, c.out));
+      } else {
+        out.push(...normTensors(`${p}.pre_norm`, c.pre));
+        if (c.in) out.push(...mapTensors(`${p}.in`, c.in));
+        if (c.gate) out.push(...mapTensors(`${p}.gate`, c.gate));
+        if (c.up) out.push(...mapTensors(`${p}.up`, c.up));
+        out.push(...mapTensors(`${p}.out`, c.out));
+      }
+    });
+  });
+  out.push(...normTensors('final_norm', m.final));
+  out.push(...mapTensors('head', m.head));
+  return out;
+}
+
+const fmt = (v: number) => String(v);
+
+export function auditModel(ast: ModelAst, source: string): { audit?: Audit; model?: CheckedModel } {
+  const checker = new ModelChecker(ast, source, { logFormulas: true });
+  const model = checker.run();
+  if (!model || hasErrors(checker.diags)) return {};
+  const shifted = checkModel(ast, source, { perturbParams: true }).model;
+  const embedSpan = ast.embed?.span ?? ast.span;
+  const tensors = modelTensors(model, embedSpan);
+  const moved = shifted ? modelTensors(shifted, embedSpan) : undefined;
+  const approximate = !moved || moved.length !== tensors.length;
+
+  const literalMap = new Map<string, AuditedLiteral>();
+  const addLiteral = (value: number, kind: AuditedLiteral['kind'], where: AuditedLiteral['where'][number]) => {
+    const key = fmt(value);
+    const entry = literalMap.get(key) ?? { value, kind, where: [] };
+    if (!entry.where.some((w) => w.line === where.line && w.col === where.col && w.tensor === where.tensor)) entry.where.push(where);
+    if (kind === 'weight entry') entry.kind = kind;
+    literalMap.set(key, entry);
+  };
+
+  const audited: AuditedTensor[] = tensors.map((t, ti) => {
+    const counts: Record<NumberClass, number> = { 'free parameter': 0, derived: 0, 'literal constant': 0, 'fixed encoding': 0, structural: 0 };
+    const other = approximate ? undefined : moved![ti];
+    for (let i = 0; i < t.values.length; i++) {
+      const v = t.values[i];
+      if (t.kind === 'encoding') {
+        counts['fixed encoding']++;
+        continue;
+      }
+      const depends = other ? !Object.is(other.values[i], v) : false;
+      if (depends) counts.derived++;
+      else if (isRouting(v) || t.structural?.(v)) counts.structural++;
+      else {
+        counts['literal constant']++;
+        addLiteral(v, 'weight entry', { tensor: t.name, line: t.span.line, col: t.span.col });
+      }
+    }
+    return { name: t.name, kind: t.kind, line: t.span.line, col: t.span.col, entries: t.values.length, counts };
+  });
+
+  // Constants written into formulas that also use parameters: e.g. the fixed 1000 in the 6p's tied
+  // gate `(gate_w0 - gate_w1/K) big`. Their weights are derived, so they are found in the text.
+  for (const f of checker.formulas as FormulaLog[]) {
+    if (f.params.length === 0) continue;
+    for (const lit of f.literals) {
+      if (isRouting(lit.value) || !Number.isFinite(lit.value)) continue;
+      addLiteral(lit.value, 'in formula', { line: lit.span.line, col: lit.span.col, via: lit.via });
+    }
+  }
+
+  const params: AuditedParam[] = model.values
+    .filter((v) => v.kind === 'param')
+    .map((p) => ({
+      name: p.name,
+      shape: p.shape,
+      count: p.values.length,
+      values: p.values,
+      line: p.span.line,
+      col: p.span.col,
+      usedIn: usedIn(p.name, checker),
+    }));
+  const adderboard = params.reduce((n, p) => n + p.count, 0);
+  const literals = [...literalMap.values()].sort((a, b) => a.where[0].line - b.where[0].line || a.where[0].col - b.where[0].col || a.value - b.value);
+  return { model, audit: { adderboard, strict: adderboard + literals.length, params, literals, tensors: audited, approximate } };
+}
+
+/** The declarations and blocks that read a parameter (directly or through lets). */
+function usedIn(name: string, checker: ModelChecker): string[] {
+  const out = new Set<string>();
+  for (const v of checker.values.values()) if (v.name !== name && v.uses.includes(name)) out.add(v.name);
+  const n = checker.formulas.filter((f) => f.params.includes(name)).length;
+  if (n > 0) out.add(`${n} weight formula${n === 1 ? '' : 's'}`);
+  return [...out];
+}
