@@ -14,6 +14,9 @@ import { greedyDecode } from '../src/runtime/greedy.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';
 import { ADDERBOARD_EDGE_CASES } from '../src/verify/adderboard-cases.ts';
 import { PythonRandom } from '../src/verify/python-random.ts';
+import { taskRandomCaseSet } from '../src/verify/protocol.ts';
+import { runCases } from '../src/verify/run.ts';
+import { buildReport } from '../src/verify/report.ts';
 import type { ReferenceDesign } from './reference/common.ts';
 
 interface DesignCase {
@@ -136,6 +139,33 @@ describe('the reversal design (a non-addition task)', () => {
       const promptDigits = String(x).padStart(8, '0').split('').map(Number);
       expect(result.tokens[i]).toEqual([...promptDigits].reverse());
     });
+  });
+});
+
+describe('verifying the reversal design', () => {
+  it('passes 1,000 seeded random inputs plus the edge inputs, and a broken variant is caught', async () => {
+    const good = readFileSync(new URL('../examples/tasks/reverse-13p-sinpe32.hw', import.meta.url), 'utf8');
+    // Point the query at i + j = 14 instead of 15: every output copies the wrong position.
+    const broken = good.replace('let alpha = 15 theta', 'let alpha = 14 theta');
+    expect(broken).not.toBe(good);
+    for (const [source, shouldPass] of [[good, true], [broken, false]] as const) {
+      const out = compileSource(source);
+      const task = out.model!.task!;
+      const cases = taskRandomCaseSet(task, { seed: 9, tests: 1000 });
+      // The case list is reproducible in Python: random.Random(9), randint(0, 10**8 - 1) per case.
+      const py = execFileSync('python3', ['-c', 'import random\nr = random.Random(9)\nprint(",".join(str(r.randint(0, 10**8 - 1)) for _ in range(1000)))'], { encoding: 'utf8' });
+      expect(cases.pairs.slice(2).map((c) => c[0]).join(',')).toBe(py.trim());
+      const { session } = await openSession(out.onnx!, { dtype: out.model!.dtype });
+      const run = await runCases(task, cases, (prompts, steps) => greedyDecode(session, prompts, steps));
+      const report = buildReport({ model: 'reverse', params: 13, dtype: out.model!.dtype, device: 'cpu', task, cases, result: run.result, seconds: run.seconds });
+      expect(report.total).toBe(1002);
+      if (shouldPass) expect(report.passed).toBe(1002);
+      else {
+        expect(report.passed).toBeLessThan(1002);
+        // Each listed failure really is wrong: the expected answer is the input itself.
+        for (const f of report.failures.slice(0, 20)) expect(f.got).not.toBe(f.inputs.x);
+      }
+    }
   });
 });
 

@@ -59,9 +59,10 @@ export function protocolCases(opts: ProtocolOptions = {}): Array<[number, number
   return cases;
 }
 
-/** Hex SHA-256 over the lines `a,b\n` in order: a compact fingerprint to compare case lists across tools. */
-export function casesSha256(cases: ReadonlyArray<readonly [number, number]>): string {
+/** Hex SHA-256 over the lines `a,b\n` in order (one value per input, comma-separated): a compact
+ * fingerprint to compare case lists across tools. */
+export function casesSha256(cases: ReadonlyArray<readonly number[]>): string {
   const hash = createHash('sha256');
-  for (const [a, b] of cases) hash.update(`${a},${b}\n`);
+  for (const c of cases) hash.update(`${c.join(',')}\n`);
   return hash.digest('hex');
 }

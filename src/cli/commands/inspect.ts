@@ -1,0 +1,81 @@
+// `handwire inspect FILE [--a A --b B | --input name=value … | --tokens …] [--steps N] [-o OUT.html]`:
+// one self-contained HTML page that shows the model: summary, parameters, every weight matrix,
+// each head's attention pattern on the input, the residual stream after every block, and the
+// logits at each decode step. The graph runs in float64 with extra outputs for the intermediate
+// values (src/inspect/probe.ts); the lowering itself is untouched.
+import { basename, extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Tensor } from 'onnxruntime-node';
+import type { CheckedModel } from '../../check/model.ts';
+import { compileSource } from '../../compile.ts';
+import { hasErrors } from '../../diagnostics.ts';
+import { collectInspection, type Inspection, type ProbeTensor, type RunProbes } from '../../inspect/collect.ts';
+import { resolveInspectInput, type InspectInput, type InspectInputOptions } from '../../inspect/input.ts';
+import { renderInspection } from '../../inspect/page.ts';
+import { probeGraph } from '../../inspect/probe.ts';
+import type { IrGraph } from '../../ir/types.ts';
+import { irToOnnx } from '../../onnx/ir-to-onnx.ts';
+import { greedyDecode } from '../../runtime/greedy.ts';
+import { openSession } from '../../runtime/session.ts';
+import { UserError, readSource, writeFileAtomic } from '../io.ts';
+import { printDiagnosticsToStderr } from '../load.ts';
+
+interface InspectOptions extends InspectInputOptions {
+  output?: string;
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('write an HTML page that shows the model: weights, attention, residual stream and logits on one input')
+    .argument('<file>', '.hw source file')
+    .option('--a <value>', 'value of the task input `a` (shorthand for --input a=VALUE)')
+    .option('--b <value>', 'value of the task input `b` (shorthand for --input b=VALUE)')
+    .option('--input <name=value>', 'value of a task input (repeat for each input)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--tokens <ids>', 'a raw prompt of token ids (or names), comma-separated, instead of task inputs')
+    .option('--steps <n>', "tokens to generate (default: the task's decode count)")
+    .option('-o, --output <path>', 'where to write the page (default: <basename>.html here)')
+    .action((file: string, opts: InspectOptions) => inspect(file, opts));
+}
+
+async function inspect(file: string, opts: InspectOptions): Promise<void> {
+  const out = opts.output ?? basename(file, extname(file)) + '.html';
+  if (resolve(out) === resolve(file)) throw new UserError(`refusing to write the page over its own source ${file}`);
+  const source = readSource(file);
+  // float64 whatever the file declares: the page shows values, and float32 rounding would show up
+  // in them as noise that is not the model's.
+  const compiled = compileSource(source, { dtype: 'float64' });
+  printDiagnosticsToStderr(compiled, file, source);
+  if (!compiled.model || !compiled.ir || hasErrors(compiled.diagnostics)) {
+    process.exitCode = 1;
+    return;
+  }
+  const resolved = resolveInspectInput(compiled.model, opts);
+  if (!resolved.ok) throw new UserError(resolved.message);
+  const inspection = await inspectModel(compiled.model, compiled.ir, resolved.input);
+  writeFileAtomic(out, new TextEncoder().encode(renderInspection(inspection)));
+  const t = inspection.task;
+  const result = t?.answer !== undefined ? `: ${Object.values(t.operands).join(', ')} → ${t.answer}${t.answer === t.expected ? '' : ` (expected ${t.expected})`}` : '';
+  process.stdout.write(`wrote ${out}${result}\n`);
+}
+
+/** Decodes greedily on the probed float64 graph, then collects every value the page shows. */
+export async function inspectModel(model: CheckedModel, ir: IrGraph, input: InspectInput): Promise<Inspection> {
+  if (ir.dtype !== 'float64') throw new Error('inspectModel needs a float64 graph');
+  const probed = probeGraph(ir, model);
+  const { session } = await openSession(irToOnnx(probed.graph), { dtype: 'float64' });
+  try {
+    const decoded = await greedyDecode(session, [input.prompt], input.steps);
+    const run: RunProbes = async (ids) => {
+      const out = await session.run({ input_ids: new Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]) });
+      const values: Record<string, ProbeTensor> = {};
+      for (const [name, t] of Object.entries(out)) {
+        if (t.data instanceof Float64Array) values[name] = { dims: t.dims, data: t.data };
+      }
+      return values;
+    };
+    return await collectInspection(model, ir, probed, run, { prompt: input.prompt, generated: decoded.tokens[0]!, operands: input.operands });
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,153 @@
+// The figure sections of the inspection page: weights, attention, residual stream, logits. Each
+// returns HTML; every picture carries a small legend that says how to read its colours.
+import { logitBars } from './bars.ts';
+import type { Inspection, MatrixFigure } from './collect.ts';
+import { tokenLabels } from './collect.ts';
+import { DIVERGING_CSS, SEQUENTIAL_CSS, divergingColour, maxAbs, sequentialColour } from './colour.ts';
+import { escapeHtml, fmt } from './format.ts';
+import { heatmap } from './heatmap.ts';
+
+export interface FigureOptions {
+  /** Heatmaps with more cells become canvases (see heatmap.ts). */
+  svgCellLimit?: number;
+}
+
+function legend(ramp: string, lo: string, mid: string | undefined, hi: string, note?: string): string {
+  return `<div class="legend"><span>${escapeHtml(lo)}</span><span class="ramp" style="background:${ramp}"></span><span>${escapeHtml(hi)}</span>${
+    mid ? `<span>(white = ${escapeHtml(mid)})</span>` : ''
+  }${note ? `<span>${escapeHtml(note)}</span>` : ''}</div>`;
+}
+
+function cellSize(n: number, budget: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, Math.floor(budget / Math.max(n, 1))));
+}
+
+// ---- weights ----
+
+export function weightSection(ins: Inspection, opts: FigureOptions): string {
+  const figs = ins.weights.map((w) => weightFigure(w, opts)).join('');
+  return `<div class="grid weights">${figs}</div>`;
+}
+
+function weightFigure(w: MatrixFigure, opts: FigureOptions): string {
+  const limit = maxAbs(w.data);
+  const small = w.cols <= 12 && w.rows <= 16;
+  const cellW = small ? 52 : cellSize(w.cols, 420, 3, 22);
+  const cellH = small ? 22 : cellSize(w.rows, 420, 3, 22);
+  const svg = heatmap(
+    {
+      kind: 'weight', rows: w.rows, cols: w.cols, data: w.data, colour: (v) => divergingColour(v, limit),
+      rowLabels: w.rowLabels ?? (w.rows <= 64 ? range(w.rows) : undefined),
+      colLabels: w.colLabels ?? (w.cols <= 64 ? range(w.cols) : undefined),
+      rowAxis: w.rowAxis, colAxis: w.colAxis, cellW, cellH, showValues: small, label: `weight ${w.name}`,
+    },
+    opts.svgCellLimit,
+  );
+  const where = w.line ? ` · line ${w.line}` : '';
+  const doc = w.doc ? `${w.doc}${where}` : `${w.rows} × ${w.cols}${where}`;
+  return `<figure class="fig"><figcaption><b>${escapeHtml(w.name)}</b> <span class="mono">${w.rows}×${w.cols}</span><span class="sub">${escapeHtml(
+    doc,
+  )} · rows: ${escapeHtml(w.rowAxis)}, columns: ${escapeHtml(w.colAxis)}</span></figcaption>${svg}${legend(DIVERGING_CSS, `−${fmt(limit, 3)}`, '0', `+${fmt(limit, 3)}`)}</figure>`;
+}
+
+function range(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => String(i));
+}
+
+// ---- positions ----
+
+/** Row labels for positions: "12 · 7" (position · token). */
+function positionLabels(ins: Inspection): string[] {
+  const names = tokenLabels(ins);
+  return ins.sequence.map((t, p) => `${p} · ${names[t]}`);
+}
+
+/** Positions whose logits chose a token (the decode steps). */
+function decodeRows(ins: Inspection): Set<number> {
+  return new Set(ins.steps.map((s) => s.position));
+}
+
+// ---- attention ----
+
+export function attentionSection(ins: Inspection, opts: FigureOptions): string {
+  const n = ins.sequence.length;
+  const names = tokenLabels(ins);
+  const cell = cellSize(n, 400, 2, 12);
+  const rows = positionLabels(ins);
+  const cols = ins.sequence.map((t) => names[t]!);
+  const breaks = ins.promptLength < n ? [ins.promptLength] : [];
+  const parts = ins.attention.map((a) => {
+    const figs = a.heads
+      .map((w, h) => {
+        const svg = heatmap(
+          {
+            // Square-root colours: a head that averages over 30 keys (1/30 each) stays visible.
+            kind: 'attention', rows: n, cols: n, data: w, colour: (v) => sequentialColour(Math.sqrt(Math.max(v, 0)), 1),
+            rowLabels: cell >= 7 ? rows : undefined, colLabels: cell >= 7 ? cols : undefined,
+            rowAxis: 'query', colAxis: 'key', cellW: cell, cellH: cell, rowBreaks: breaks, colBreaks: breaks,
+            emphasisRows: decodeRows(ins), label: `${a.label} head ${h} attention`,
+          },
+          opts.svgCellLimit,
+        );
+        // A head whose weights are all tiny (softmax1 sending everything to the sink) draws blank;
+        // say so, or the blank reads as a bug.
+        const peak = w.reduce((m, v) => Math.max(m, v), 0);
+        const note = peak < 0.05 ? ` · largest weight ${fmt(peak, 3)}` : '';
+        return `<figure><figcaption>head ${h}${note}</figcaption>${svg}</figure>`;
+      })
+      .join('');
+    return `<figure class="fig"><figcaption><b>${escapeHtml(a.label)}</b><span class="sub">rows: query position · token; columns: key token; dashed line: where the generated tokens begin</span></figcaption><div class="heads">${figs}</div>${legend(
+      SEQUENTIAL_CSS, '0', undefined, '1',
+      `attention weight, square-root scale; ${a.softmax1 ? 'softmax1: each row sums to less than 1 (the rest goes to the extra zero logit)' : 'each row sums to 1'}`,
+    )}</figure>`;
+  });
+  return `<div class="grid">${parts.join('')}</div>`;
+}
+
+// ---- residual stream ----
+
+export function residualSection(ins: Inspection, opts: FigureOptions): string {
+  const n = ins.sequence.length;
+  const d = ins.channels.length;
+  const withValues = d <= 8;
+  const cellW = withValues ? 54 : cellSize(d, 300, 3, 16);
+  const cellH = cellSize(n, 640, 2, 15);
+  const rows = positionLabels(ins);
+  const breaks = ins.promptLength < n ? [ins.promptLength] : [];
+  const panels = ins.residual.map((r) => {
+    // One scale per channel and panel: channels differ by many orders of magnitude (a 1000-sized
+    // bias channel beside a digit channel; 1e18-sized intermediates in one block), and a scale
+    // shared across panels would blank every panel but the loudest. Numbers, in cells or on
+    // hover, carry the magnitudes.
+    const limits = ins.channels.map((_, c) => {
+      let m = 0;
+      for (let p = 0; p < n; p++) m = Math.max(m, maxAbs([r.data[p * d + c]!]));
+      return m;
+    });
+    const svg = heatmap(
+      {
+        kind: 'residual', rows: n, cols: d, data: r.data, colour: (v, _row, c) => divergingColour(v, limits[c]!),
+        rowLabels: cellH >= 7 ? rows : undefined, colLabels: ins.channels,
+        colTitles: ins.channels.map((ch, c) => `${ch}: colours span ±${fmt(limits[c]!, 4)} in this panel`),
+        rowAxis: 'position', colAxis: 'channel', cellW, cellH, showValues: withValues && cellH >= 14, rowBreaks: breaks,
+        emphasisRows: decodeRows(ins), label: `residual stream ${r.label}`,
+      },
+      opts.svgCellLimit,
+    );
+    return `<figure class="fig"><figcaption><b>${escapeHtml(r.label)}</b></figcaption>${svg}</figure>`;
+  });
+  const note = 'one colour scale per channel in each panel (hover a channel name for its ±max)';
+  return `${legend(DIVERGING_CSS, '−max', '0', '+max', note)}<div class="grid residual">${panels.join('')}</div>`;
+}
+
+// ---- logits ----
+
+export function logitsSection(ins: Inspection): string {
+  const names = tokenLabels(ins);
+  const figs = ins.steps.map((s) => {
+    const svg = logitBars({ logits: s.logits, chosen: s.chosen, tokenLabels: names, label: `logits at step ${s.step}` });
+    return `<figure class="fig"><figcaption>step ${s.step} · position ${s.position} → <span class="tokbig">${escapeHtml(names[s.chosen]!)}</span></figcaption>${svg}</figure>`;
+  });
+  const key = `<div class="legend"><span class="swatch" style="background:var(--accent)"></span><span>chosen token (argmax)</span><span class="swatch" style="background:#b7bcc8"></span><span>other tokens; bars rise from the step's lowest logit; margin = top − runner-up</span></div>`;
+  return `${key}<div class="steps">${figs.join('')}</div>`;
+}

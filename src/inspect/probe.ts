@@ -1,0 +1,77 @@
+// Exposes intermediate values of a compiled graph as extra graph outputs, so one run shows the
+// residual stream and the attention patterns without changing the lowering. The values are found
+// by the node names the lowering gives them (src/ir/model-to-ir.ts):
+//   embed, embed.plus_position           the residual stream after the embedding
+//   <layer>.<attn|mlp>[i].residual        the residual stream after each component (Add)
+//   <layer>.attn[i].weights               attention weights [batch, heads, seq, seq] (Softmax, or
+//                                         the Div of softmax1)
+// Graph order is execution order, so the n-th match belongs to the n-th component of the model.
+import type { CheckedModel, AttentionSpec } from '../check/model.ts';
+import type { IrGraph, IrNode, IrValueInfo } from '../ir/types.ts';
+
+export interface ResidualProbe {
+  /** Graph value name (also the extra output's name). */
+  value: string;
+  /** What the panel shows, e.g. "after embedding", "after layer0.attn". */
+  label: string;
+}
+
+export interface AttentionProbe {
+  value: string;
+  /** The component's name prefix, e.g. "layer0.attn". */
+  label: string;
+  heads: number;
+  /** softmax1 rows sum to less than 1 (the rest goes to the extra zero logit). */
+  softmax1: boolean;
+}
+
+export interface ProbedGraph {
+  graph: IrGraph;
+  residuals: ResidualProbe[];
+  attentions: AttentionProbe[];
+}
+
+const RESIDUAL_NODE = /^(.*)\.residual(?:_\d+)?$/;
+const WEIGHTS_NODE = /^(.*)\.weights(?:_\d+)?$/;
+
+/** A copy of `ir` whose outputs also include the residual stream at every stage and the attention
+ * weights of every attention component. Throws when the graph does not have the named nodes the
+ * model implies (a lowering that changed its naming). */
+export function probeGraph(ir: IrGraph, model: CheckedModel): ProbedGraph {
+  const components = model.layers.flatMap((l) => l.components);
+  const attentionSpecs = components.filter((c): c is AttentionSpec => c.kind === 'attention');
+
+  const embedNode = findLast(ir.nodes, (n) => n.name === 'embed.plus_position') ?? findLast(ir.nodes, (n) => n.name === 'embed');
+  if (!embedNode) throw new Error("inspect: the graph has no 'embed' node");
+  const residualNodes = ir.nodes.filter((n) => n.op === 'Add' && RESIDUAL_NODE.test(n.name));
+  const weightNodes = ir.nodes.filter((n) => (n.op === 'Softmax' || n.op === 'Div') && WEIGHTS_NODE.test(n.name));
+  if (residualNodes.length !== components.length) {
+    throw new Error(`inspect: expected ${components.length} '<component>.residual' nodes in the graph, found ${residualNodes.length}`);
+  }
+  if (weightNodes.length !== attentionSpecs.length) {
+    throw new Error(`inspect: expected ${attentionSpecs.length} '<layer>.attn.weights' nodes in the graph, found ${weightNodes.length}`);
+  }
+
+  const residuals: ResidualProbe[] = [
+    { value: embedNode.outputs[0]!, label: 'after embedding' },
+    ...residualNodes.map((n) => ({ value: n.outputs[0]!, label: `after ${n.name.match(RESIDUAL_NODE)![1]}` })),
+  ];
+  const attentions: AttentionProbe[] = weightNodes.map((n, i) => ({
+    value: n.outputs[0]!,
+    label: n.name.match(WEIGHTS_NODE)![1]!,
+    heads: attentionSpecs[i]!.heads,
+    softmax1: attentionSpecs[i]!.softmax1,
+  }));
+
+  const existing = new Set(ir.outputs.map((o) => o.name));
+  const extra: IrValueInfo[] = [
+    ...residuals.map((r): IrValueInfo => ({ name: r.value, elem: 'float', shape: ['batch', 'seq', model.dModel] })),
+    ...attentions.map((a): IrValueInfo => ({ name: a.value, elem: 'float', shape: ['batch', a.heads, 'seq', 'seq'] })),
+  ].filter((o) => !existing.has(o.name));
+  return { graph: { ...ir, outputs: [...ir.outputs, ...extra] }, residuals, attentions };
+}
+
+function findLast(nodes: readonly IrNode[], pred: (n: IrNode) => boolean): IrNode | undefined {
+  for (let i = nodes.length - 1; i >= 0; i--) if (pred(nodes[i]!)) return nodes[i];
+  return undefined;
+}

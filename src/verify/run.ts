@@ -1,0 +1,51 @@
+// Driving a decoder over a case list. The decoder is any function from prompts to greedy results
+// (full recompute, incremental, another device), so this file knows nothing about sessions; it
+// builds prompts from the task contract, feeds them in chunks so progress can be reported, and
+// stitches the chunks back into one result in case order. No terminal I/O: progress is a callback.
+
+import type { TaskContract } from '../check/model.ts';
+import { operandsFromPair, promptFor } from '../runtime/task.ts';
+import type { CaseSet } from './protocol.ts';
+import type { DecodeResult } from './report.ts';
+
+export type Decoder = (prompts: number[][], steps: number) => Promise<DecodeResult>;
+
+export interface RunOptions {
+  /** Cases per decoder call (default 2048): the progress granularity; the decoder may batch further. */
+  chunkSize?: number;
+  /** Called after each chunk with cases done so far and the total. */
+  onProgress?(done: number, total: number): void;
+}
+
+export interface RunOutput {
+  result: DecodeResult;
+  /** Wall time of the whole loop, prompt building included (AdderBoard times its loop the same way). */
+  seconds: number;
+}
+
+export async function runCases(task: TaskContract, cases: CaseSet, decode: Decoder, opts: RunOptions = {}): Promise<RunOutput> {
+  const chunkSize = opts.chunkSize ?? 2048;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const steps = task.decode;
+  const n = cases.pairs.length;
+  const tokens: number[][] = [];
+  const margins = new Float64Array(n * steps);
+  const top1Logit = new Float64Array(n * steps);
+
+  const started = performance.now();
+  opts.onProgress?.(0, n);
+  for (let start = 0; start < n; start += chunkSize) {
+    const chunk = cases.pairs.slice(start, start + chunkSize);
+    const prompts = chunk.map((pair) => promptFor(task, operandsFromPair(task, pair)));
+    const out = await decode(prompts, steps);
+    if (out.tokens.length !== chunk.length || out.margins.length !== chunk.length * steps || out.top1Logit.length !== chunk.length * steps) {
+      throw new Error(`the decoder returned results for ${out.tokens.length} prompts × ${steps} steps, expected ${chunk.length}`);
+    }
+    for (const t of out.tokens) tokens.push(t);
+    margins.set(out.margins, start * steps);
+    top1Logit.set(out.top1Logit, start * steps);
+    opts.onProgress?.(start + chunk.length, n);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { result: { tokens, margins, top1Logit }, seconds };
+}
