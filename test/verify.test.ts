@@ -285,7 +285,7 @@ describe('buildReport on a synthetic run', () => {
     expect(report.passed).toBe(3);
     expect(report.accuracy).toBe(75);
     expect(report.qualified).toBe(false);
-    expect(report.failures).toEqual([{ a: 99, b: 1, expected: 100, got: 110, tokens: [0, 1, 1] }]);
+    expect(report.failures).toEqual([{ a: 99, b: 1, inputs: { a: 99, b: 1 }, expected: 100, got: 110, tokens: [0, 1, 1] }]);
     expect(report.additions_per_second).toBe(2);
     expect(report.cases_sha256).toBe(sha256Lines(pairs));
   });
@@ -344,7 +344,7 @@ describe('buildReport on a synthetic run', () => {
       [1, 1, 4],
       [2, 0, 3],
     ]);
-    expect(r.failures).toEqual([{ a: 12, b: 34, expected: 46, got: 47, tokens: [0, 4, 7] }]);
+    expect(r.failures).toEqual([{ a: 12, b: 34, inputs: { a: 12, b: 34 }, expected: 46, got: 47, tokens: [0, 4, 7] }]);
   });
 
   it('lists every case where two builds generate different tokens', () => {

@@ -49,7 +49,14 @@ export interface CheckResult {
 
 export function checkModel(ast: ModelAst, source: string, opts: CheckOptions = {}): CheckResult {
   const c = new ModelChecker(ast, source, opts);
-  const model = c.run();
+  let model: CheckedModel | undefined;
+  try {
+    model = c.run();
+  } catch (err) {
+    // A fault in the checker, not in the model: reported as data, never as a stack trace.
+    const message = err instanceof Error ? err.message : String(err);
+    c.diags.push(diag('HW099', `internal error while checking: ${message}`, NO_SPAN, { hint: 'this is a bug in handwire: please report it with this source file' }));
+  }
   return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags };
 }
 
@@ -270,6 +277,12 @@ export class ModelChecker {
       }
       if (d.kind === 'let' && d.params) {
         const params = d.params.map((p) => p.name);
+        const twice = d.params.find((p, i) => params.indexOf(p.name) < i);
+        if (twice) {
+          this.diags.push(diag('HW011', `\`${name}\` has two parameters called \`${twice.name}\``, twice.span));
+          this.ev.poisoned.add(name);
+          continue;
+        }
         this.scope.set(name, { kind: 'function', name, params, body: d.value, span: d.span });
         this.values.set(name, { name, kind: 'let', shape: [], values: [], span: d.name.span, uses: [], used: false });
         continue;
@@ -287,7 +300,7 @@ export class ModelChecker {
         continue;
       }
       if (d.kind === 'param' && flat.some((x) => !Number.isFinite(x))) {
-        this.diags.push(diag('HW014', `parameter \`${name}\` is not finite`, d.value.span, { hint: `its value is ${JSON.stringify(value)}` }));
+        this.diags.push(diag('HW014', `parameter \`${name}\` is not finite`, d.value.span, { hint: `its value is ${showValue(value)}` }));
         this.ev.poisoned.add(name);
         continue;
       }
@@ -444,4 +457,9 @@ export class ModelChecker {
   isConstantName(name: string): boolean {
     return name in CONSTANTS;
   }
+}
+
+/** A value as text, with the non-finite numbers JSON would turn into `null` shown as they are. */
+function showValue(v: Value): string {
+  return JSON.stringify(v, (_key, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)).replace(/"(-?Infinity|NaN)"/g, '$1');
 }

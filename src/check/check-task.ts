@@ -14,6 +14,11 @@ const TASK: Schema = {
   expect: { form: 'value', help: '`expect a + b`: the right answer as a formula of the inputs' },
 };
 
+const OWN_SYNTAX: Record<string, string> = {
+  input: 'write `input a, b: 10 digits`',
+  prompt: 'write e.g. `prompt [0, a lsb, 0 * 9, b lsb, 0]`: each item is a token number, a "token name" or an input with its digit order (lsb or msb), optionally `* count`',
+};
+
 const MAX_DIGITS = 15; // operands stay exact in float64 integers (10^15 < 2^53)
 
 export function checkTask(c: ModelChecker, t: TaskAst, vocab: number, tokenNames?: string[]): TaskContract | undefined {
@@ -77,7 +82,13 @@ export function checkTask(c: ModelChecker, t: TaskAst, vocab: number, tokenNames
   if (prompt.length > 10_000) c.diags.push(diag('HW016', `the prompt has ${prompt.length} tokens (limit 10000)`, t.prompt!.span));
   if (vocab < 10) c.diags.push(diag('HW026', `digit tasks need tokens 0..9, but the vocabulary has ${vocab}`, t.span));
 
-  const s = collectSettings(t.settings, TASK, 'task', c.diags);
+  // `input` and `prompt` have their own syntax; one that does not fit it reaches here as a setting.
+  const settings = t.settings.filter((st) => {
+    const form = OWN_SYNTAX[st.name.name];
+    if (form) c.diags.push(diag('HW026', `\`${st.name.name}\` is not in its expected form`, st.span, { hint: form }));
+    return !form;
+  });
+  const s = collectSettings(settings, TASK, 'task', c.diags);
   let decode = 0;
   const decodeSetting = s.get('decode');
   if (!decodeSetting) c.diags.push(diag('HW026', 'the task does not say how many tokens to decode', t.name.span, { hint: TASK.decode.help }));

@@ -133,10 +133,11 @@ export class AstBuilder {
         break;
       }
       case 'residual': {
-        const channels = nodes(c, 'channelDecl').map((ch) => {
+        // Error recovery can leave a channel without its name (`[tok, 1, c]`): already reported.
+        const channels = nodes(c, 'channelDecl').flatMap((ch) => {
           const name = tokens(ch.children, 'Identifier')[0];
           const count = tokens(ch.children, 'NumberLit')[0];
-          return { name: ident(name), count: count ? Number(count.image) : undefined, span: nodeSpan(ch) };
+          return name ? [{ name: ident(name), count: count ? Number(count.image) : undefined, span: nodeSpan(ch) }] : [];
         });
         this.once(ast, 'residual', { channels, span }, span, 'residual');
         break;
@@ -270,7 +271,9 @@ export class AstBuilder {
   private write(n: CstNode): WriteStmt {
     const c = n.children;
     const target = nodes(c, 'writeTarget')[0];
-    const targets = target ? nodes(target.children, 'channelRef').map((r) => this.channelRef(r)) : [];
+    const targets = target
+      ? nodes(target.children, 'channelRef').filter((r) => tokens(r.children, 'Identifier').length > 0).map((r) => this.channelRef(r))
+      : [];
     const value = nodes(c, 'expr')[0];
     return {
       targets,
@@ -423,7 +426,8 @@ export class AstBuilder {
     const con = nodes(c, 'callOrName')[0];
     if (con) return this.callOrName(con);
     const inner = nodes(c, 'expr')[0];
-    if (inner) return this.expr(inner);
+    // `(a + b)`: the parentheses belong to the span, so `(a + b) c` is reported from its `(`.
+    if (inner) return { ...this.expr(inner), span };
     const vec = nodes(c, 'vector')[0];
     if (vec) return this.vector(vec);
     return this.chain(undefined);

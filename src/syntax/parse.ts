@@ -1,6 +1,6 @@
 // Stage 1: source text → AST. Lexing and parsing errors become HW001/HW002 diagnostics; Chevrotain's
 // error recovery lets one run report several of them.
-import type { IRecognitionException } from 'chevrotain';
+import type { IRecognitionException, IToken } from 'chevrotain';
 import type { ModelAst, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
 import { parserInstance } from './parser.ts';
@@ -27,20 +27,68 @@ export function parse(source: string): ParseResult {
     const text = source.slice(e.offset, e.offset + e.length);
     diagnostics.push(diag('HW001', `unexpected character${e.length > 1 ? 's' : ''} \`${text}\``, span));
   }
+  for (const t of lexed.groups.errors ?? []) {
+    diagnostics.push(diag('HW001', `malformed number \`${t.image}\``, tokenSpan(t), {
+      hint: 'an exponent needs digits (`1e-6`), a number has one decimal point, and `2 e` (with a space) multiplies by e',
+    }));
+  }
   parserInstance.input = lexed.tokens;
-  const cst = parserInstance.program();
-  for (const e of parserInstance.errors) diagnostics.push(parseError(e, source));
-  const builder = new AstBuilder();
-  const ast = builder.model(cst);
-  diagnostics.push(...builder.diagnostics);
-  return { ast, diagnostics };
+  try {
+    const cst = parserInstance.program();
+    for (const e of parserInstance.errors) diagnostics.push(parseError(e, source));
+    const builder = new AstBuilder();
+    const ast = builder.model(cst);
+    diagnostics.push(...builder.diagnostics);
+    return { ast, diagnostics };
+  } catch (err) {
+    // The parser recurses once per nesting level, so pathological nesting (hundreds of parentheses,
+    // `- - - …` or `2^2^2…`) exhausts the stack. That is the user's text: report it, do not crash.
+    if (err instanceof RangeError) {
+      diagnostics.push(diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens), {
+        hint: 'split the formula into several `let` definitions',
+      }));
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      diagnostics.push(diag('HW099', `internal error while parsing: ${message}`, deepestToken([]), {
+        hint: 'this is a bug in handwire: please report it with this source file',
+      }));
+    }
+    return { diagnostics };
+  }
+}
+
+/** The span of the first bracket at the greatest bracket depth (the start of the file if none). */
+function deepestToken(tokens: IToken[]): Span {
+  let depth = 0;
+  let best: IToken | undefined;
+  let bestDepth = 0;
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    if (name === 'LParen' || name === 'LBracket' || name === 'LBrace') {
+      depth++;
+      if (depth > bestDepth) [best, bestDepth] = [t, depth];
+    } else if (name === 'RParen' || name === 'RBracket' || name === 'RBrace') depth--;
+  }
+  best ??= tokens[0];
+  return best ? tokenSpan(best) : { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
+}
+
+function tokenSpan(t: IToken): Span {
+  return {
+    line: t.startLine ?? 1,
+    col: t.startColumn ?? 1,
+    endLine: t.endLine ?? t.startLine ?? 1,
+    endCol: t.endColumn ?? t.startColumn ?? 1,
+    offset: t.startOffset,
+    endOffset: t.endOffset ?? t.startOffset,
+  };
 }
 
 function parseError(e: IRecognitionException, source: string): Diagnostic {
   const t = e.token;
   const atEnd = Number.isNaN(t.startOffset) || t.tokenType?.name === 'EOF';
   const offset = atEnd ? Math.max(0, source.length - 1) : t.startOffset;
-  const line = atEnd ? source.slice(0, offset + 1).split('\n').length : (t.startLine ?? 1);
+  const line = atEnd ? source.slice(0, offset).split('\n').length : (t.startLine ?? 1);
   const col = atEnd ? offset - source.lastIndexOf('\n', offset - 1) : (t.startColumn ?? 1);
   const span: Span = {
     line,
@@ -61,13 +109,19 @@ const TOKEN_TEXT: Record<string, string> = {
   LBrace: '`{`', RBrace: '`}`', LParen: '`(`', RParen: '`)`', LBracket: '`[`', RBracket: '`]`',
   Equals: '`=`', Comma: '`,`', Colon: '`:`', Identifier: 'a name', NumberLit: 'a number', StringLit: 'a string',
   DotDot: '`..`', PlusEq: '`+=`', MinusEq: '`-=`', EOF: 'the end of the file',
+  Plus: '`+`', Minus: '`-`', Star: '`*`', Slash: '`/`', Percent: '`%`', Caret: '`^`', Question: '`?`',
+  Semicolon: '`;`', EqEq: '`==`', NotEq: '`!=`', LessEq: '`<=`', GreaterEq: '`>=`', Less: '`<`', Greater: '`>`',
 };
+
+/** Tokens that can start a formula: when all of them are acceptable, "a formula" says it better. */
+const FORMULA_START = ['NumberLit', 'Identifier', 'LParen', 'LBracket', 'Minus'];
 
 function expectedFrom(message: string): string | undefined {
   const single = /Expecting token of type --> (\w+) <--/.exec(message);
   if (single) return describe(single[1]);
-  const seqs = [...message.matchAll(/\d+\. \[(\w+)/g)].map((m) => describe(m[1]));
-  const unique = [...new Set(seqs)];
+  const names = [...message.matchAll(/\d+\. \[(\w+)/g)].map((m) => m[1]);
+  if (FORMULA_START.every((n) => names.includes(n))) return 'a formula';
+  const unique = [...new Set(names.map(describe))];
   if (unique.length === 0) return undefined;
   if (unique.length <= 4) return unique.join(' or ');
   return `one of ${unique.slice(0, 4).join(', ')}, …`;

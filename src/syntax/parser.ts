@@ -532,10 +532,12 @@ export class HandwireParser extends CstParser {
         },
         {
           ALT: () => {
+            // One trailing comma is allowed (`[1, 2,]`); an empty item (`[1, , 2]`) is not.
             this.MANY(() => {
               this.CONSUME(T.Comma);
-              this.OPTION2(() => this.SUBRULE4(this.expr));
+              this.SUBRULE4(this.expr);
             });
+            this.OPTION2(() => this.CONSUME2(T.Comma));
           },
         },
       ]);

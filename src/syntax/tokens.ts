@@ -42,6 +42,16 @@ export const NumberLit = createToken({
   name: 'NumberLit',
   pattern: /(?:\d+\.\d+|\d+|\.\d+)(?:[eE][+-]?\d+)?/,
 });
+/** A number run into `e`/`E` without exponent digits (`1e`, `2exp(1)`) or a second decimal point
+ * (`1.2.3`). Left alone these would lex as a number times `e` or as two numbers multiplied, so they
+ * are collected as lexing errors instead (group `errors`, never seen by the parser). */
+export const MalformedNumber = createToken({
+  name: 'MalformedNumber',
+  // The lookaheads keep the leading number maximal, so `10.3` or `0.5e-11` can never match by
+  // backtracking into a shorter number.
+  pattern: /(?:\d+\.\d+|\d+(?!\.\d)|\.\d+)(?!\d)(?:[eE][+-]?\d+)?(?:\.\d|[eE](?![+-]?\d))(?:[A-Za-z0-9_]|\.\d)*/,
+  group: 'errors',
+});
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n]|\\.)*"/ });
 
 export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
@@ -78,7 +88,7 @@ export const KEYWORDS = [
 
 // Order matters: longer operators before their prefixes, keywords before identifiers.
 export const ALL_TOKENS: TokenType[] = [
-  WhiteSpace, Comment, StringLit, NumberLit, DotDot,
+  WhiteSpace, Comment, StringLit, MalformedNumber, NumberLit, DotDot,
   PlusEq, MinusEq, EqEq, NotEq, LessEq, GreaterEq, Less, Greater, Equals,
   Plus, Minus, Star, Slash, Percent, Caret, Question, Colon, Comma, Semicolon,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace,
