@@ -6,11 +6,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileSource } from '../src/compile.ts';
+import { compileDecodeGraph, compileSource } from '../src/compile.ts';
 import type { CheckedModel } from '../src/check/model.ts';
 import type { FloatDType } from '../src/ir/types.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
+import { incrementalDecode } from '../src/runtime/incremental.ts';
 import { carryChainCaseSet, caseSetProblem, protocolCaseSet, taskRandomCaseSet, type CaseSet } from '../src/verify/protocol.ts';
 import { runCases } from '../src/verify/run.ts';
 import { buildReport, type VerifyReport } from '../src/verify/report.ts';
@@ -29,8 +30,12 @@ async function verify(model: CheckedModel, onnx: Uint8Array, dtype: FloatDType, 
   const task = model.task!;
   const problem = caseSetProblem(task, cases);
   if (problem) throw new Error(problem);
-  const { session } = await openSession(onnx, { dtype });
-  const run = await runCases(task, cases, (prompts, steps) => greedyDecode(session, prompts, steps));
+  // Cached-key decoding where the model allows it (same tokens as full recompute), else full recompute.
+  const decode = compileDecodeGraph(model, { dtype });
+  const { session } = await openSession('onnx' in decode ? decode.onnx : onnx, { dtype, threads: 'onnx' in decode ? 1 : undefined });
+  const run = await runCases(task, cases, (prompts, steps) =>
+    'onnx' in decode ? incrementalDecode(session, prompts, steps) : greedyDecode(session, prompts, steps),
+  );
   return buildReport({ model: model.name, params: model.audit?.adderboard ?? 0, dtype, device: 'cpu', task, cases, result: run.result, seconds: run.seconds });
 }
 

@@ -6,6 +6,7 @@ import { parse } from './syntax/parse.ts';
 import { checkModel } from './check/check-model.ts';
 import { auditModel } from './check/audit.ts';
 import { modelToIr } from './ir/model-to-ir.ts';
+import { decodeUnsupportedReason, modelToDecodeIr } from './ir/decode-ir.ts';
 import { irToOnnx } from './onnx/ir-to-onnx.ts';
 import { hasErrors, type Diagnostic } from './diagnostics.ts';
 import type { CheckedModel } from './check/model.ts';
@@ -38,4 +39,12 @@ export function compileSource(source: string, opts: { dtype?: FloatDType } = {})
   const ir = modelToIr(checked.model, { dtype: opts.dtype });
   const onnx = irToOnnx(ir);
   return { ...checked, ir, onnx };
+}
+
+/** The second graph for fast greedy decoding (one new position per step, keys and values cached),
+ * or why this model cannot have one (then decode by full recompute). */
+export function compileDecodeGraph(model: CheckedModel, opts: { dtype?: FloatDType } = {}): { onnx: Uint8Array } | { reason: string } {
+  const reason = decodeUnsupportedReason(model);
+  if (reason) return { reason };
+  return { onnx: irToOnnx(modelToDecodeIr(model, { dtype: opts.dtype })) };
 }

@@ -169,6 +169,34 @@ describe('verifying the reversal design', () => {
   });
 });
 
+describe('onnxruntime at its default optimisation level', () => {
+  // Users load models with ORT's defaults, which fuse patterns handwire's own sessions avoid (the
+  // runtime uses 'basic' for float64): t·sigmoid(t) became QuickGelu, which has no float64 kernel,
+  // and a MatMul followed by a constant Mul gets a float32 multiplier. Every float64 build must load
+  // at the default level and agree with the 'basic' level.
+  it.each(DESIGNS.map((d) => d.file))('%s float64 loads and matches the basic level to 1e-12', async (file) => {
+    const { InferenceSession, Tensor } = await import('onnxruntime-node');
+    const onnx = compileSource(sourceOf(file), { dtype: 'float64' }).onnx!;
+    const [a, b] = randomPairs(4, 1)[0]!;
+    const ref: ReferenceDesign = (await import(`./reference/${DESIGNS.find((d) => d.file === file)!.reference}.ts`)).design;
+    const seq = [...ref.prompt(a, b), ...answerTokens(ref, a, b).slice(0, ref.decodeSteps - 1)];
+    const ids = new Tensor('int64', BigInt64Array.from(seq.map(BigInt)), [1, seq.length]);
+    const run = async (level?: 'basic') => {
+      const session = await InferenceSession.create(Buffer.from(onnx), level ? { graphOptimizationLevel: level } : {});
+      return (await session.run({ input_ids: ids })).logits!.data as Float64Array;
+    };
+    const [byDefault, basic] = [await run(), await run('basic')];
+    // -inf logits (tokens a head never predicts) must match exactly; the rest to 1e-12.
+    const finite = Array.from(basic).filter(Number.isFinite);
+    const scale = Math.max(...finite.map(Math.abs));
+    basic.forEach((v, i) => {
+      if (!Number.isFinite(v)) expect(byDefault[i]).toBe(v);
+    });
+    const worst = Math.max(...Array.from(basic, (v, i) => (Number.isFinite(v) ? Math.abs(v - byDefault[i]!) / scale : 0)));
+    expect(worst).toBeLessThan(1e-12);
+  });
+});
+
 describe('Debian onnx checker', () => {
   it('accepts every compiled example in both dtypes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hw-onnx-'));

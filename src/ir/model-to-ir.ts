@@ -5,18 +5,44 @@
 //   score scale into the RoPE tables (or the query weights), so no MatMul is followed by a constant
 //   Mul (ORT would fuse that with a float32 multiplier even in float64 graphs);
 // - every fixed table (positions, RoPE cos/sin, masks) is precomputed in float64 for the whole
-//   context and sliced to the current length at run time.
+//   context and sliced to the current positions at run time.
+// The same block lowering also builds the incremental decoding graph (decode-ir.ts): a
+// PositionPlan says which positions a graph computes, and is the only thing that differs.
 import type { AffineMap, AttentionSpec, CheckedModel, MlpSpec, NormSpec } from '../check/model.ts';
 import type { Span } from '../syntax/ast.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import type { FloatDType, IrGraph } from './types.ts';
 import { modelMetadata } from './metadata.ts';
 
+/**
+ * Which positions a graph computes, as the lowering sees it. The main graph computes every position
+ * of `input_ids` from 0; the incremental decoding graph (decode-ir.ts) computes new positions after
+ * cached ones. Everything per position is pointwise except attention, so only these hooks differ.
+ */
+export interface PositionPlan {
+  /** Rows of a [context, …] table for the positions computed: 'all' of this run, or only the 'last'
+   * one (queries at the cut, below). */
+  tableRows(b: GraphBuilder, table: string, name: string, rows: Rows): string;
+  /** A [heads, context, context] score table sliced to those query rows × every key seen so far. */
+  scoreRows(b: GraphBuilder, table: string, name: string, rows: Rows): string;
+  /** Joins the keys/values of this run to the cached ones (the decode graph); absent in the main graph. */
+  extendCache?(b: GraphBuilder, k: string, v: string, attention: number, a: AttentionSpec): { k: string; v: string };
+  /** From this attention application on (0-based, in order), only the last position is computed:
+   * its keys/values come from every position, its queries and everything after it from the last.
+   * −1 cuts right after the embedding (a model without attention). Absent: never cut. */
+  cutAt?: number;
+  /** The last position of a [batch, seq, …] value. */
+  lastRow?(b: GraphBuilder, x: string, name: string): string;
+}
+
+export type Rows = 'all' | 'last';
+
 interface Ctx {
   b: GraphBuilder;
-  seqLen: string; // int64 [1]
-  seqLen2: string; // int64 [2] = [seq, seq]
+  plan: PositionPlan;
   componentIds: Map<object, number>;
+  /** Attention applications lowered so far (a shared block applied twice counts twice). */
+  attentions: number;
 }
 
 /** The result of a norm before its weight/bias: y = normalized ⊙ scale + shift, applied lazily so
@@ -32,26 +58,11 @@ export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}
   const b = new GraphBuilder(model.name, dtype);
   const seqLen = b.op('Shape', 'seq_len', ['input_ids'], { start: 1, end: 2 }, { doc: 'current sequence length' });
   const seqLen2 = b.op('Concat', 'seq_len_2', [seqLen, seqLen], { axis: 0 });
-  const ctx: Ctx = { b, seqLen, seqLen2, componentIds: new Map() };
-
-  const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
-  let h = b.op('Gather', 'embed', [table, 'input_ids'], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
-  if (model.position) {
-    const pos = b.floatConst('position.table', [model.context, model.dModel], model.position.data, 'encoding', { doc: 'fixed positional table (context × channels)' });
-    const sliced = b.op('Slice', 'position.slice', [pos, b.intConst('zero1', [0]), seqLen, b.intConst('axis0', [0])]);
-    h = b.op('Add', 'embed.plus_position', [h, sliced]);
-  }
-
-  model.layers.forEach((layer) => {
-    layer.components.forEach((comp, ci) => {
-      const prefix = `${layer.name}.${comp.kind === 'attention' ? 'attn' : 'mlp'}${layer.components.filter((c) => c.kind === comp.kind).length > 1 ? ci : ''}`;
-      const delta = comp.kind === 'attention' ? attention(ctx, comp, h, prefix, sharedKey(ctx, comp)) : mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
-      h = b.op('Add', `${prefix}.residual`, [h, delta], undefined, { span: comp.span });
-    });
-  });
-
-  const z = norm(ctx, h, model.final, 'final_norm', model.dModel);
-  const logits = project(ctx, z, model.head, 'head', 'head');
+  const plan: PositionPlan = {
+    tableRows: (bb, table, name) => bb.op('Slice', name, [table, bb.intConst('zero1', [0]), seqLen, bb.intConst('axis0', [0])]),
+    scoreRows: (bb, table, name) => bb.op('Slice', name, [table, bb.intConst('zero2', [0, 0]), seqLen2, bb.intConst('axes12', [1, 2])]),
+  };
+  const logits = lowerTransformer(b, model, plan);
   b.op('Identity', 'logits_out', [logits]);
   const out = b.nodes[b.nodes.length - 1];
   out.outputs = ['logits'];
@@ -61,6 +72,39 @@ export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}
     modelMetadata(model, dtype),
     `handwire model ${model.name}`,
   );
+}
+
+/** Number of attention applications in the model, in the order the lowering visits them. */
+export function attentionCount(model: CheckedModel): number {
+  return model.layers.reduce((n, layer) => n + layer.components.filter((c) => c.kind === 'attention').length, 0);
+}
+
+/** Embedding → layers → final norm → head, reading `input_ids`; returns the logits value. */
+export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: PositionPlan): string {
+  const ctx: Ctx = { b, plan, componentIds: new Map(), attentions: 0 };
+
+  const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
+  let h = b.op('Gather', 'embed', [table, 'input_ids'], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
+  if (model.position) {
+    const pos = b.floatConst('position.table', [model.context, model.dModel], model.position.data, 'encoding', { doc: 'fixed positional table (context × channels)' });
+    const sliced = plan.tableRows(b, pos, 'position.slice', 'all');
+    h = b.op('Add', 'embed.plus_position', [h, sliced]);
+  }
+  if (plan.cutAt === -1) h = plan.lastRow!(b, h, 'embed.last');
+
+  model.layers.forEach((layer) => {
+    layer.components.forEach((comp, ci) => {
+      const prefix = `${layer.name}.${comp.kind === 'attention' ? 'attn' : 'mlp'}${layer.components.filter((c) => c.kind === comp.kind).length > 1 ? ci : ''}`;
+      let residual = h;
+      let delta: string;
+      if (comp.kind === 'attention') ({ delta, residual } = attention(ctx, comp, h, prefix, sharedKey(ctx, comp)));
+      else delta = mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
+      h = b.op('Add', `${prefix}.residual`, [residual, delta], undefined, { span: comp.span });
+    });
+  });
+
+  const z = norm(ctx, h, model.final, 'final_norm', model.dModel);
+  return project(ctx, z, model.head, 'head', 'head');
 }
 
 /** Components of repeated layers are the same objects: give them the same constant keys, so a
@@ -127,28 +171,41 @@ function project(ctx: Ctx, x: Normed, m: AffineMap, name: string, key: string, o
 
 // ---- attention ----
 
-function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: string): string {
+/** One attention block; returns its residual update and the residual it applies to (the last
+ * position only when the plan cuts here). */
+function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: string): { delta: string; residual: string } {
   const b = ctx.b;
+  const index = ctx.attentions++;
+  const cut = ctx.plan.cutAt === index;
   const x = norm(ctx, h, a.pre, `${prefix}.pre_norm`, a.q.weight.cols);
+  // At the cut, keys and values still come from every position, queries from the last one only.
+  const xq: Normed = cut ? { ...x, value: ctx.plan.lastRow!(b, x.value, `${prefix}.query_last`) } : x;
+  const residual = cut ? ctx.plan.lastRow!(b, h, `${prefix}.residual_last`) : h;
   // The score scale goes into the RoPE tables of q when there are any, else into q's weights when
   // no norm follows them, else into a per-lane multiplier after the q norm.
   const scaleInWeights = !a.rope && a.qNorm.kind === 'none';
   const qScale = scaleInWeights ? new Float64Array(a.q.weight.rows).fill(a.scale) : undefined;
-  let q = heads(ctx, project(ctx, x, a.q, `${prefix}.q_proj`, key, qScale), a.heads, a.dim, `${prefix}.q`);
+  let q = heads(ctx, project(ctx, xq, a.q, `${prefix}.q_proj`, key, qScale), a.heads, a.dim, `${prefix}.q`);
   let k = heads(ctx, project(ctx, x, a.k, `${prefix}.k_proj`, key), a.kvHeads, a.dim, `${prefix}.k`);
-  const v = heads(ctx, project(ctx, x, a.v, `${prefix}.v_proj`, key), a.kvHeads, a.valueDim, `${prefix}.v`);
+  let v = heads(ctx, project(ctx, x, a.v, `${prefix}.v_proj`, key), a.kvHeads, a.valueDim, `${prefix}.v`);
 
   if (a.qNorm.kind !== 'none') q = materialize(ctx, norm(ctx, q, a.qNorm, `${prefix}.q_norm`, a.dim), `${prefix}.q_norm`, [a.dim], `${key}:qn`, a.qNorm.span);
   if (a.kNorm.kind !== 'none') k = materialize(ctx, norm(ctx, k, a.kNorm, `${prefix}.k_norm`, a.dim), `${prefix}.k_norm`, [a.dim], `${key}:kn`, a.kNorm.span);
   let scaleDone = scaleInWeights;
   if (a.rope) {
-    q = rope(ctx, q, a, `${prefix}.q_rope`, a.scale, `${key}:rq`);
-    k = rope(ctx, k, a, `${prefix}.k_rope`, 1, `${key}:rk`);
+    q = rope(ctx, q, a, `${prefix}.q_rope`, a.scale, `${key}:rq`, cut ? 'last' : 'all');
+    k = rope(ctx, k, a, `${prefix}.k_rope`, 1, `${key}:rk`, 'all');
     scaleDone = true;
   }
   if (!scaleDone && a.scale !== 1) {
     q = b.op('Mul', `${prefix}.q_scale`, [q, b.floatConst(`${prefix}.score_scale`, [a.dim], new Float64Array(a.dim).fill(a.scale), 'weight', { key: `${key}:scale` })]);
   }
+  // The decode graph caches keys and values here: after norms and RoPE (both depend on the key's
+  // own position only) and before the GQA broadcast, so the cache holds kv_heads, not heads. From
+  // here on both graphs run the same operations on the same layouts, which keeps their results
+  // equal bit for bit wherever ORT picks the same kernels (measured: all the adders in float64
+  // but the GQA one, whose margins differ by ≤ 6e-10 relative).
+  if (ctx.plan.extendCache) ({ k, v } = ctx.plan.extendCache(b, k, v, index, a));
   const group = a.heads / a.kvHeads;
   let kk = k;
   let vv = v;
@@ -162,14 +219,14 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
   if (a.scoreBias) {
     const n = Math.round(Math.sqrt(a.scoreBias.length / a.heads));
     const table = b.floatConst(`${prefix}.score_bias`, [a.heads, n, n], a.scoreBias, 'encoding', { doc: 'additive scores by (head, query, key): masks and fixed biases', key: `${key}:bias` });
-    const sliced = b.op('Slice', `${prefix}.score_bias_slice`, [table, b.intConst('zero2', [0, 0]), ctx.seqLen2, b.intConst('axes12', [1, 2])]);
+    const sliced = ctx.plan.scoreRows(b, table, `${prefix}.score_bias_slice`, cut ? 'last' : 'all');
     scores = b.op('Add', `${prefix}.masked_scores`, [scores, sliced]);
   }
   const weights = a.softmax1 ? softmax1(ctx, scores, prefix) : b.op('Softmax', `${prefix}.weights`, [scores], { axis: -1 });
   const mixed = b.op('MatMul', `${prefix}.mix`, [weights, vv]);
   const merged = b.op('Transpose', `${prefix}.merge_t`, [mixed], { perm: [0, 2, 1, 3] });
   const flat = b.op('Reshape', `${prefix}.merge`, [merged, b.intConst(`shape_bs${a.heads * a.valueDim}`, [0, 0, a.heads * a.valueDim])]);
-  return project(ctx, { value: flat }, a.out, `${prefix}.o_proj`, key);
+  return { delta: project(ctx, { value: flat }, a.out, `${prefix}.o_proj`, key), residual };
 }
 
 /** [batch, seq, heads*dim] → [batch, heads, seq, dim]. */
@@ -181,7 +238,7 @@ function heads(ctx: Ctx, x: string, n: number, dim: number, name: string): strin
 
 /** RoPE on the last axis, pairs (i, i + dim/2): y = x ⊙ cos + (x @ R) ⊙ sin with R the half swap
  * [a, b] → [−b, a]. `factor` multiplies both tables (the folded score scale). */
-function rope(ctx: Ctx, x: string, a: AttentionSpec, name: string, factor: number, key: string): string {
+function rope(ctx: Ctx, x: string, a: AttentionSpec, name: string, factor: number, key: string, rows: Rows): string {
   const b = ctx.b;
   const { angles, pairs } = a.rope!;
   const dim = a.dim;
@@ -204,10 +261,8 @@ function rope(ctx: Ctx, x: string, a: AttentionSpec, name: string, factor: numbe
   const cosT = b.floatConst(`${name}.cos`, [context, dim], cos, 'encoding', { doc, key: `${key}:cos`, span: a.rope!.span });
   const sinT = b.floatConst(`${name}.sin`, [context, dim], sin, 'encoding', { doc, key: `${key}:sin`, span: a.rope!.span });
   const rotT = b.floatConst(`rope_half_swap_${dim}`, [dim, dim], rot, 'structural', { key: `rot${dim}` });
-  const zero = b.intConst('zero1', [0]);
-  const axis0 = b.intConst('axis0', [0]);
-  const c = b.op('Slice', `${name}.cos_slice`, [cosT, zero, ctx.seqLen, axis0]);
-  const s = b.op('Slice', `${name}.sin_slice`, [sinT, zero, ctx.seqLen, axis0]);
+  const c = ctx.plan.tableRows(b, cosT, `${name}.cos_slice`, rows);
+  const s = ctx.plan.tableRows(b, sinT, `${name}.sin_slice`, rows);
   const swapped = b.op('MatMul', `${name}.swap`, [x, rotT]);
   const xc = b.op('Mul', `${name}.x_cos`, [x, c]);
   const xs = b.op('Mul', `${name}.swap_sin`, [swapped, s]);
@@ -258,9 +313,15 @@ function activation(ctx: Ctx, x: string, act: MlpSpec['act'], name: string): str
       return b.op('Abs', name, [x]);
     case 'identity':
       return x;
-    case 'silu':
-      // silu(t) = t·σ(t); ONNX has no SiLU op at opset 17.
-      return b.op('Mul', name, [x, b.op('Sigmoid', `${name}.sigmoid`, [x])], undefined, { doc: 'silu(t) = t·sigmoid(t)' });
+    case 'silu': {
+      // silu(t) = t / (1 + e^-t). ONNX has no SiLU op at opset 17, and the obvious t·Sigmoid(t) is
+      // fused by ORT's default optimisations into QuickGelu, which has no float64 kernel: a float64
+      // model written that way fails to load for anyone not choosing the 'basic' level. Large
+      // negative t gives e^-t = inf and t/inf = -0, the right limit.
+      const one = b.floatConst('one_scalar', [], Float64Array.of(1), 'structural', { key: 'one_scalar' });
+      const expNeg = b.op('Exp', `${name}.exp_neg`, [b.op('Neg', `${name}.neg`, [x])]);
+      return b.op('Div', name, [x, b.op('Add', `${name}.one_plus`, [one, expNeg])], undefined, { doc: 'silu(t) = t / (1 + exp(-t))' });
+    }
     case 'gelu_tanh': {
       // 0.5 t (1 + tanh(√(2/π) (t + 0.044715 t³))), from basic ops so float64 has kernels.
       const c = (v: number, n: string) => b.floatConst(n, [], Float64Array.of(v), 'structural', { key: `gelu:${n}` });

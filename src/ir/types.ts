@@ -3,8 +3,9 @@
 // mapping, but it knows nothing about protobuf: it can be evaluated, bounded (prove) or exported to
 // other targets (numpy) from the same data.
 
-/** A dimension is a fixed size or one of the two symbolic sizes of every compiled model. */
-export type Dim = number | 'batch' | 'seq';
+/** A dimension is a fixed size or a symbolic size: `batch` and `seq` in every compiled model, plus
+ * `past` (cached positions) and `total` (past + seq) in the incremental decoding graph. */
+export type Dim = number | 'batch' | 'seq' | 'past' | 'total';
 export type Shape = Dim[];
 
 /** Element types of IR values. `float` is the model's dtype, chosen at emit time. */

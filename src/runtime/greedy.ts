@@ -75,31 +75,10 @@ export async function greedyDecode(
         const { data, vocab } = await runLogits(session, ids, b, seq);
         for (let r = 0; r < b; r++) {
           const p = idx[r]!;
-          const off = (r * seq + seq - 1) * vocab;
-          // Strict '>' keeps the lowest index on ties; the runner-up is tracked in the same pass.
-          // NaN compares false everywhere and would be silently skipped, turning a broken model
-          // into a plausible-looking answer, so it is refused.
-          let best = 0;
-          let top1 = data[off]!;
-          let top2 = -Infinity;
-          if (Number.isNaN(top1)) throw nanError(p, step, 0);
-          for (let v = 1; v < vocab; v++) {
-            const x = data[off + v]!;
-            if (x > top1) {
-              top2 = top1;
-              top1 = x;
-              best = v;
-            } else if (x > top2) {
-              top2 = x;
-            } else if (Number.isNaN(x)) {
-              throw nanError(p, step, v);
-            }
-          }
-          tokens[p]!.push(best);
-          // With vocab 1 there is no runner-up: the margin is +Infinity (top2 stays −Infinity).
-          // Equal values give 0 explicitly, since Infinity − Infinity would be NaN.
-          margins[p * steps + step] = top1 === top2 ? 0 : top1 - top2;
-          top1Logit[p * steps + step] = top1;
+          const pick = greedyPick(data, (r * seq + seq - 1) * vocab, vocab, p, step);
+          tokens[p]!.push(pick.token);
+          margins[p * steps + step] = pick.margin;
+          top1Logit[p * steps + step] = pick.top1;
         }
         done += b;
         opts.onProgress?.(done, total);
@@ -107,6 +86,38 @@ export async function greedyDecode(
     }
   }
   return { tokens, margins, top1Logit };
+}
+
+/**
+ * Argmax of data[off .. off+vocab) with the lowest index winning ties (strict '>'), and the
+ * margin to the runner-up: 0 on an exact tie, +Infinity with a single token. NaN is refused: it
+ * compares false everywhere and would otherwise be skipped, turning a broken model into a
+ * plausible-looking answer.
+ */
+export function greedyPick(
+  data: ArrayLike<number>,
+  off: number,
+  vocab: number,
+  prompt: number,
+  step: number,
+): { token: number; margin: number; top1: number } {
+  let best = 0;
+  let top1 = data[off]!;
+  let top2 = -Infinity;
+  if (Number.isNaN(top1)) throw nanError(prompt, step, 0);
+  for (let v = 1; v < vocab; v++) {
+    const x = data[off + v]!;
+    if (x > top1) {
+      top2 = top1;
+      top1 = x;
+      best = v;
+    } else if (x > top2) {
+      top2 = x;
+    } else if (Number.isNaN(x)) {
+      throw nanError(prompt, step, v);
+    }
+  }
+  return { token: best, margin: top1 === top2 ? 0 : top1 - top2, top1 };
 }
 
 function nanError(prompt: number, step: number, token: number): Error {

@@ -5,12 +5,13 @@
 
 import { Option, type Command } from 'commander';
 import { env as ortEnv, type InferenceSession } from 'onnxruntime-node';
-import { compileSource } from '../../compile.ts';
+import { compileDecodeGraph, compileSource } from '../../compile.ts';
 import type { CheckedModel, TaskContract } from '../../check/model.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { parameterManifest } from '../../ir/metadata.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
+import { incrementalDecode } from '../../runtime/incremental.ts';
 import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS } from '../../verify/adderboard-cases.ts';
 import {
   carryChainCaseSet,
@@ -36,6 +37,7 @@ interface VerifyOptions {
   compareDtypes?: boolean;
   exhaustiveDigits?: string;
   carryChains?: boolean;
+  fullRecompute?: boolean;
 }
 
 export function registerVerify(program: Command): void {
@@ -52,6 +54,7 @@ export function registerVerify(program: Command): void {
     .option('--compare-dtypes', 'run the float32 and float64 builds side by side and list every disagreement')
     .option('--exhaustive-digits <k>', 'instead of the protocol: every pair of k-digit operands (at most 1,000,000 pairs: k ≤ 3 in base 10)')
     .option('--carry-chains', 'instead of the protocol: runs of 9s and every carry pattern over a sliding window')
+    .option('--full-recompute', 'decode by re-running the whole sequence each step (as AdderBoard does) instead of with cached keys/values')
     .action(async (file: string, opts: VerifyOptions, cmd: Command) => {
       process.exitCode = await verify(file, opts, (name) => cmd.getOptionValueSource(name) === 'cli');
     });
@@ -77,11 +80,21 @@ async function verify(file: string, opts: VerifyOptions, given: (option: string)
   if (opts.device === 'cuda' && process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
   const showProgress = !opts.json && process.stderr.isTTY === true;
   const run = async (onnx: Uint8Array, dtype: FloatDType) => {
-    const opened = await openSession(onnx, { device: opts.device, dtype });
+    // Cached-key decoding gives the same tokens as full recompute (test/incremental.test.ts) at many
+    // times the speed; models it cannot serve, and --full-recompute, use the plain graph.
+    const decodeGraph = opts.fullRecompute ? { reason: '--full-recompute' } : compileDecodeGraph(first.model, { dtype });
+    const incremental = 'onnx' in decodeGraph;
+    // One intra-op thread: on 2 shared cores a second thread gains ~10% and loses 2-3x under load
+    // (docs/benchmarks.md).
+    const opened = await openSession(incremental ? decodeGraph.onnx : onnx, { device: opts.device, dtype, threads: incremental ? 1 : undefined });
     if (opened.notice) process.stderr.write(`${opened.notice}\n`);
+    if (!incremental && !opts.fullRecompute && !opts.json) process.stderr.write(`note: decoding by full recompute (${decodeGraph.reason})\n`);
     const bar = showProgress ? progressBar(opts.compareDtypes ? `${dtype} ` : '') : undefined;
     try {
-      const { result, seconds } = await runCases(task, cases, fullRecomputeDecoder(opened.session), { onProgress: bar?.update });
+      const decoder: Decoder = incremental
+        ? (prompts, steps) => incrementalDecode(opened.session, prompts, steps)
+        : fullRecomputeDecoder(opened.session);
+      const { result, seconds } = await runCases(task, cases, decoder, { onProgress: bar?.update });
       const report = buildReport({
         model: modelName(first.model),
         params: parameterManifest(first.model).count,

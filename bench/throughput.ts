@@ -1,0 +1,248 @@
+// npm run bench [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile]
+//
+// Additions per second on the full AdderBoard protocol (10 edge cases + 10,000 pairs from
+// random.Random(2025)), compiled from the examples in float32 and float64 and decoded greedily
+// through onnxruntime-node:
+//   incremental    the decode graph (prefill + one run per generated token, KV cache), all cases
+//                  in batches of 4096 (incrementalDecode's default; --batch): median of --reps runs;
+//   batched full   full recompute of the main graph, all cases batched (src/runtime/greedy.ts);
+//   one at a time  full recompute, one case per call, the way AdderBoard's verify.py calls add(),
+//                  timed on the first --baseline-cases cases.
+// Each is run with every ORT intra-op thread count in --threads (default 1 and 2: this machine's
+// cores). Every incremental run's answers are checked against a + b. Wall time is what counts; the
+// process CPU time is printed next to it because on a shared machine the wall time also measures
+// the neighbours (see the load average printed before and after).
+//
+// --profile instead prints, per model and dtype (1 thread), where the incremental decode spends its
+// time according to ORT's profiler: for each run of a decode (prefill, steps) the fastest of --reps
+// repetitions, and the operators summed over the steps, fastest repetition each. Minima are what
+// the machine does undisturbed, which a busy shared machine otherwise hides.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
+import { checkSource } from '../src/compile.ts';
+import type { CheckedModel } from '../src/check/model.ts';
+import { modelToDecodeIr } from '../src/ir/decode-ir.ts';
+import { modelToIr } from '../src/ir/model-to-ir.ts';
+import type { FloatDType } from '../src/ir/types.ts';
+import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
+import { greedyDecode, type GreedyResult } from '../src/runtime/greedy.ts';
+import { incrementalDecode } from '../src/runtime/incremental.ts';
+import { openSession } from '../src/runtime/session.ts';
+import { expectedAnswer, operandsFromPair, promptFor, readAnswer } from '../src/runtime/task.ts';
+import { protocolCases } from '../src/verify/adderboard-cases.ts';
+
+const EXAMPLES = ['adder-10p-rope19', 'adder-6p-rope19', 'adder-130p-nanogpt-sinpe11'];
+const DTYPES: FloatDType[] = ['float32', 'float64'];
+
+interface Options {
+  reps: number;
+  baselineCases: number;
+  threads: number[];
+  batch?: number;
+  batchedFull: boolean;
+  profile: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a positive integer`);
+      return v;
+    };
+    if (flag === '--reps') opts.reps = value();
+    else if (flag === '--baseline-cases') opts.baselineCases = value();
+    else if (flag === '--threads') {
+      opts.threads = (argv[++i] ?? '').split(',').map(Number);
+      if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) throw new Error('--threads needs a list like 1,2');
+    }
+    else if (flag === '--batch') opts.batch = value();
+    else if (flag === '--no-batched-full') opts.batchedFull = false;
+    else if (flag === '--profile') opts.profile = true;
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return opts;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Wall and process CPU milliseconds of one call. */
+async function timed<T>(f: () => Promise<T>): Promise<{ result: T; wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await f();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { result, wall, cpu: (c.user + c.system) / 1000 };
+}
+
+function wrongAnswers(model: CheckedModel, pairs: [number, number][], result: GreedyResult): number {
+  const task = model.task!;
+  let wrong = 0;
+  pairs.forEach((pair, i) => {
+    if (readAnswer(task, result.tokens[i]!) !== expectedAnswer(task, operandsFromPair(task, pair))) wrong++;
+  });
+  return wrong;
+}
+
+function machine(): string[] {
+  const nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const ort = JSON.parse(readFileSync(new URL('../node_modules/onnxruntime-node/package.json', import.meta.url), 'utf8')).version;
+  return [
+    `date: ${new Date().toISOString()}`,
+    `machine: nproc ${nproc}, ${model}`,
+    `node ${process.version}, onnxruntime-node ${ort}`,
+  ];
+}
+
+const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtLoad = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const line of machine()) console.log(line);
+  console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+  console.log(`load average at start: ${fmtLoad()}`);
+  const pairs = protocolCases();
+  if (opts.profile) return profileAll(opts, pairs);
+  console.log(`cases: ${pairs.length} (AdderBoard protocol, seed 2025); incremental: median of ${opts.reps}; one at a time: first ${opts.baselineCases} cases`);
+  console.log('');
+  console.log('| model | dtype | threads | incremental add/s, median (best) | wall ms, median (min–max) | CPU ms | batched full add/s | one at a time add/s | incremental ÷ one at a time | wrong |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+
+  for (const name of EXAMPLES) {
+    const file = new URL(`../examples/adder/${name}.hw`, import.meta.url);
+    if (!existsSync(file)) continue;
+    const checked = checkSource(readFileSync(file, 'utf8'));
+    if (!checked.model?.task) throw new Error(`${name} does not check or has no task`);
+    const model = checked.model;
+    const task = model.task!;
+    const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
+
+    for (const dtype of DTYPES) for (const threads of opts.threads) {
+      const open = async (bytes: Uint8Array): Promise<InferenceSession> => (await openSession(bytes, { dtype, threads })).session;
+      const full = await open(irToOnnx(modelToIr(model, { dtype })));
+      const decode = await open(irToOnnx(modelToDecodeIr(model, { dtype })));
+      const batch = opts.batch ? { batchSize: opts.batch } : {};
+
+      await incrementalDecode(decode, prompts.slice(0, 500), task.decode, batch); // warm-up
+      const runs: { wall: number; cpu: number }[] = [];
+      let wrong = 0;
+      for (let r = 0; r < opts.reps; r++) {
+        const t = await timed(() => incrementalDecode(decode, prompts, task.decode, batch));
+        wrong = Math.max(wrong, wrongAnswers(model, pairs, t.result));
+        runs.push(t);
+      }
+      const wall = median(runs.map((r) => r.wall));
+      const cpu = median(runs.map((r) => r.cpu));
+      const incremental = (pairs.length / wall) * 1000;
+
+      let batchedFull = NaN;
+      if (opts.batchedFull) {
+        const t = await timed(() => greedyDecode(full, prompts, task.decode, { batchSize: pairs.length }));
+        batchedFull = (pairs.length / t.wall) * 1000;
+      }
+
+      const few = prompts.slice(0, opts.baselineCases);
+      for (const p of few.slice(0, 5)) await greedyDecode(full, [p], task.decode); // warm-up
+      const one = await timed(async () => {
+        for (const p of few) await greedyDecode(full, [p], task.decode);
+      });
+      const oneAtATime = (few.length / one.wall) * 1000;
+
+      const walls = runs.map((r) => r.wall);
+      console.log(
+        `| ${name} | ${dtype} | ${threads} | ${fmtRate(incremental)} (${fmtRate((pairs.length / Math.min(...runs.map((r) => r.wall))) * 1000)}) | ${wall.toFixed(0)} (${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}) | ${cpu.toFixed(0)} | ` +
+          `${Number.isNaN(batchedFull) ? '–' : fmtRate(batchedFull)} | ${fmtRate(oneAtATime)} | ${(incremental / oneAtATime).toFixed(1)}× | ${wrong} |`,
+      );
+      await full.release();
+      await decode.release();
+    }
+  }
+  console.log('');
+  console.log(`load average at end: ${fmtLoad()}`);
+}
+
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+async function profileAll(opts: Options, pairs: [number, number][]): Promise<void> {
+  console.log(`profile: ORT profiler, 1 thread, fastest of ${opts.reps} decodes of all ${pairs.length} cases`);
+  for (const name of EXAMPLES) {
+    const file = new URL(`../examples/adder/${name}.hw`, import.meta.url);
+    if (!existsSync(file)) continue;
+    const model = checkSource(readFileSync(file, 'utf8')).model!;
+    const task = model.task!;
+    const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
+    for (const dtype of DTYPES) {
+      const dir = mkdtempSync(join(tmpdir(), 'handwire-profile-'));
+      try {
+        const session = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(model, { dtype }))), {
+          graphOptimizationLevel: dtype === 'float64' ? 'basic' : 'all', // as openSession chooses
+          executionMode: 'sequential',
+          intraOpNumThreads: 1,
+          enableProfiling: true,
+          profileFilePrefix: join(dir, 'ort'),
+        });
+        const batch = opts.batch ? { batchSize: opts.batch } : {};
+        for (let r = 0; r < opts.reps; r++) await incrementalDecode(session, prompts, task.decode, batch);
+        session.endProfiling(); // onnxruntime-node writes the file but does not return its name
+        const written = readdirSync(dir).filter((f) => f.endsWith('.json'));
+        if (written.length !== 1) throw new Error(`expected one ORT profile in ${dir}, found ${written.length}`);
+        const events: ProfileEvent[] = JSON.parse(readFileSync(join(dir, written[0]!), 'utf8'));
+        await session.release();
+        printProfile(`${name} ${dtype}`, events, opts.reps, task.decode);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+/** Fastest-of-reps per run index and per operator (steps only), from one profile of `reps` decodes
+ * of `steps` runs per batch (the first of each batch is its prefill). */
+function printProfile(title: string, events: ProfileEvent[], reps: number, steps: number): void {
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const perDecode = runs.length / reps;
+  const runMin = Array.from({ length: perDecode }, (_, i) => Math.min(...runs.filter((_, j) => j % perDecode === i).map((r) => r.dur)) / 1000);
+  // Operator time per (repetition, operator) over the step runs, then the fastest repetition.
+  const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time')).sort((a, b) => a.ts - b.ts);
+  const byOp = new Map<string, number[]>();
+  const prefill = new Array<number>(reps).fill(0);
+  let run = 0;
+  for (const k of kernels) {
+    while (run < runs.length - 1 && k.ts > runs[run]!.ts + runs[run]!.dur) run++;
+    const rep = Math.floor(run / perDecode);
+    if ((run % perDecode) % steps === 0) {
+      prefill[rep]! += k.dur;
+      continue;
+    }
+    const op = `${k.args?.op_name ?? '?'} ${k.name.replace(/_kernel_time$/, '')}`;
+    const perRep = byOp.get(op) ?? new Array<number>(reps).fill(0);
+    perRep[rep]! += k.dur;
+    byOp.set(op, perRep);
+  }
+  const ops = [...byOp].map(([op, t]) => [op, Math.min(...t) / 1000] as const).sort((a, b) => b[1] - a[1]);
+  const stepTotal = ops.reduce((s, [, t]) => s + t, 0);
+  console.log('');
+  console.log(`${title}: ${runMin.reduce((s, t) => s + t, 0).toFixed(1)} ms per decode in ${perDecode} runs (fastest of each run: ${runMin.map((t) => t.toFixed(2)).join(' ')})`);
+  console.log(`  prefill kernels ${(Math.min(...prefill) / 1000).toFixed(1)} ms; step kernels ${stepTotal.toFixed(1)} ms, by operator:`);
+  for (const [op, t] of ops.slice(0, 12)) console.log(`    ${t.toFixed(2).padStart(7)} ms  ${(100 * t / stepTotal).toFixed(0).padStart(3)}%  ${op}`);
+}
+
+await main();
