@@ -39,7 +39,6 @@ export const DIAGNOSTICS = {
   HW024: { severity: 'error', title: 'index out of range' },
   HW025: { severity: 'error', title: 'inconsistent settings' },
   HW026: { severity: 'error', title: 'invalid task contract' },
-  HW027: { severity: 'warning', title: 'unused value' },
   HW099: { severity: 'error', title: 'internal compiler error' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
