@@ -101,6 +101,12 @@ function checkAttention(c: ModelChecker, settings: Setting[], writes: WriteStmt[
       })
     : 1 / Math.sqrt(dim);
   const causal = s.has('causal');
+  // The causal mask is a score table too (a bias table is limited in biasTable), built per head.
+  if (causal && !s.get('bias') && heads * c.context * c.context > LIMITS.tableEntries) {
+    c.diags.push(diag('HW016', `the causal mask would have ${heads * c.context * c.context} entries (limit ${LIMITS.tableEntries})`, s.get('causal')!.span, {
+      hint: `${heads} head${heads === 1 ? '' : 's'} × context ${c.context}²`,
+    }));
+  }
   const scoreBias = s.get('bias') ? biasTable(c, s.get('bias')!, heads, causal) : undefined;
   const out = writeMap(c, writes, { size: heads * valueDim, scalars: [], vectors: [{ name: 'out', start: 0, length: heads * valueDim }] }, span, 'attention');
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
@@ -226,6 +232,11 @@ function checkMlp(c: ModelChecker, settings: Setting[], writes: WriteStmt[], spa
   const gate = m('gate');
   const up = m('up');
   const hiddenWidth = width ?? (inMap ?? gate)?.weight.rows;
+  // Without `width` the maps set the width; it has the same limit as a written one.
+  if (hiddenWidth !== undefined && hiddenWidth > LIMITS.headsTimesDim) {
+    c.diags.push(diag('HW016', `the mlp has ${hiddenWidth} hidden units (limit ${LIMITS.headsTimesDim})`, (inMap ?? gate)?.span ?? span));
+    return undefined;
+  }
   if (gate && up && gate.weight.rows !== up.weight.rows) {
     c.diags.push(diag('HW013', `gate has ${gate.weight.rows} outputs but up has ${up.weight.rows}`, up.span, { related: [{ message: 'gate is here', span: gate.span }] }));
   }

@@ -346,6 +346,11 @@ export class ModelChecker {
       this.diags.push(diag('HW011', `\`${e.name.name}\` is already defined`, e.name.span));
       return undefined;
     }
+    // Vocab and channels are each within their limits, but their product can still be gigabytes.
+    if (vocab * d > LIMITS.tableEntries) {
+      this.diags.push(diag('HW016', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
+      return undefined;
+    }
     return this.guard(() => this.markRead(() => {
       const data = new Float64Array(vocab * d);
       if (e.indexVar) {

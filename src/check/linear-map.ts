@@ -6,6 +6,7 @@ import type { Expr, Span } from '../syntax/ast.ts';
 import type { AffineMap } from './model.ts';
 import { EvalError, Evaluator, flatten, Scope, describeShape, type Value } from './evaluate.ts';
 import { diag } from '../diagnostics.ts';
+import { LIMITS } from './check-model.ts';
 
 /** How the inputs of a map are named: single names (channels), vector names (groups, `x`, `out`). */
 export interface InputNames {
@@ -53,6 +54,11 @@ export function affineMap(
         hint: `the formula gives ${describeShape(value)}`,
       }),
     );
+  }
+  // Reading the map costs one evaluation per input, each as large as the output: refuse a matrix
+  // too large to build before building it (an mlp's `in` sets its own width when `width` is absent).
+  if (rows * n > LIMITS.tableEntries) {
+    throw new EvalError(diag('HW016', `${what} would be a ${rows} × ${n} matrix, over the limit of ${LIMITS.tableEntries} entries`, expr.span));
   }
   const weight = new Float64Array(rows * n);
   for (let j = 0; j < n; j++) {

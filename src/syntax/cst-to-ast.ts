@@ -316,10 +316,11 @@ export class AstBuilder {
     const ids = tokens(c, 'Identifier');
     const hasStar = tokens(c, 'Star').length > 0;
     const span = nodeSpan(n);
+    // After error recovery an item can have `*` and no count (the syntax error is already reported).
     if (ids.length === 2) {
-      return { kind: 'operand', operand: ident(ids[0]), order: ident(ids[1]), repeat: hasStar ? Number(nums[0].image) : 1, span };
+      return { kind: 'operand', operand: ident(ids[0]), order: ident(ids[1]), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     }
-    if (str) return { kind: 'token', token: unquote(str.image), repeat: hasStar ? Number(nums[0].image) : 1, span };
+    if (str) return { kind: 'token', token: unquote(str.image), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     return { kind: 'token', token: Number(nums[0]?.image ?? 0), repeat: hasStar && nums[1] ? Number(nums[1].image) : 1, span };
   }
 

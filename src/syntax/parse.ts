@@ -89,7 +89,8 @@ function parseError(e: IRecognitionException, source: string): Diagnostic {
   const atEnd = Number.isNaN(t.startOffset) || t.tokenType?.name === 'EOF';
   const offset = atEnd ? Math.max(0, source.length - 1) : t.startOffset;
   const line = atEnd ? source.slice(0, offset).split('\n').length : (t.startLine ?? 1);
-  const col = atEnd ? offset - source.lastIndexOf('\n', offset - 1) : (t.startColumn ?? 1);
+  // (lastIndexOf clamps a negative start to 0, so at offset 0 it would find a newline right there.)
+  const col = atEnd ? offset - (offset === 0 ? -1 : source.lastIndexOf('\n', offset - 1)) : (t.startColumn ?? 1);
   const span: Span = {
     line,
     col,

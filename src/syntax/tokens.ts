@@ -95,4 +95,11 @@ export const ALL_TOKENS: TokenType[] = [
   ...KEYWORDS, Identifier,
 ];
 
-export const handwireLexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
+// Only \n ends a line (a \r before it is trailing text), as in the CLI's source excerpts. Chevrotain's
+// default also counts a lone \r, but not one inside a comment or string, so later lines were misnumbered.
+export const handwireLexer = new Lexer(ALL_TOKENS, {
+  positionTracking: 'full',
+  ensureOptimizations: false,
+  lineTerminatorsPattern: /\n/g,
+  lineTerminatorCharacters: ['\n'],
+});
