@@ -14,6 +14,7 @@ import { registerCompile } from './commands/compile.ts';
 import { registerExport } from './commands/export.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerParams } from './commands/params.ts';
+import { registerProve } from './commands/prove.ts';
 import { registerRun } from './commands/run.ts';
 import { registerVerify } from './commands/verify.ts';
 
@@ -22,6 +23,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerCompile,
   registerRun,
   registerVerify,
+  registerProve,
   registerParams,
   registerInspect,
   registerExport,

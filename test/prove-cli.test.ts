@@ -1,0 +1,89 @@
+// `handwire prove` end to end: the real bin in child processes, on files written to a temporary
+// directory. Full proofs of the examples take tens of seconds, so the command is exercised on a
+// broken variant (refuted quickly), on a file without a task and on a task that is not addition.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileSource } from '../src/compile.ts';
+import { greedyDecode } from '../src/runtime/greedy.ts';
+import { openSession } from '../src/runtime/session.ts';
+import { promptFor, readAnswer } from '../src/runtime/task.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'handwire.js');
+const TMP = mkdtempSync(join(tmpdir(), 'handwire-prove-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: TMP, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const example = readFileSync(join(ROOT, 'examples', 'adder', 'adder-130p-nanogpt-sinpe11.hw'), 'utf8');
+
+function writeVariant(name: string, from: string, to: string): string {
+  if (!example.includes(from)) throw new Error(`the example no longer contains ${from}`);
+  const path = join(TMP, name);
+  writeFileSync(path, example.replace(from, to));
+  return path;
+}
+
+describe.concurrent('handwire prove', () => {
+  const broken = writeVariant('broken.hw', 'let theta = 2 pi / 11', 'let theta = 2 pi / 12');
+
+  it('--json: a refuted variant gives status, a counterexample the runtime reproduces, and exit 1', async () => {
+    const r = await cli(['prove', broken, '--dtype', 'float64', '--json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.status).toBe('refuted');
+    expect(json.dtype).toBe('float64');
+    for (const key of ['leaves', 'min_certified_margin', 'seconds', 'per_step', 'unknown']) expect(json).toHaveProperty(key);
+    const { a, b, expected, got } = json.counterexample;
+    expect(expected).toBe(a + b);
+    // Reproduce it here, with our own session.
+    const out = compileSource(readFileSync(broken, 'utf8'), { dtype: 'float64' });
+    const { session } = await openSession(out.onnx!, { dtype: 'float64' });
+    const decoded = await greedyDecode(session, [promptFor(out.model!.task!, { a, b })], out.model!.task!.decode);
+    await session.release();
+    expect(readAnswer(out.model!.task!, decoded.tokens[0]!)).toBe(got);
+    expect(got).not.toBe(a + b);
+  });
+
+  it('text: says REFUTED and prints the counterexample', async () => {
+    const r = await cli(['prove', broken, '--dtype', 'float64']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/REFUTED/);
+    expect(r.stdout).toMatch(/counterexample: a = \d+, b = \d+: expected \d+, got/);
+  });
+
+  it('refuses a model without a task, and a task that is not addition (exit 2, one line)', async () => {
+    const noTask = join(TMP, 'no-task.hw');
+    // Without a task the model needs its context length spelled out.
+    const withoutTask = example.slice(0, example.indexOf('  task addition')).replace(/^(\s*vocab\s+10)/m, '$1\n  context 32') + '}\n';
+    writeFileSync(noTask, withoutTask);
+    const r1 = await cli(['prove', noTask]);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/no task/);
+    const times = writeVariant('times.hw', 'expect a + b', 'expect a * b');
+    const r2 = await cli(['prove', times]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/a \* b/);
+    expect(r2.stderr).not.toMatch(/at .*\.ts/); // no stack trace
+  });
+
+  it('--time-limit must be a positive number', async () => {
+    const r = await cli(['prove', broken, '--time-limit', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--time-limit/);
+  });
+});
