@@ -31,23 +31,12 @@ export async function greedyDecode(
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
 
-  const n = prompts.length;
-  const tokens: number[][] = prompts.map(() => []);
-  const margins = new Float64Array(n * steps);
-  const top1Logit = new Float64Array(n * steps);
-  const total = n * steps;
+  const { tokens, margins, top1Logit } = emptyResult(prompts.length, steps);
+  const total = prompts.length * steps;
   let done = 0;
   if (steps === 0) return { tokens, margins, top1Logit };
-
-  // A batch must be rectangular, so prompts are grouped by length (keeping their order within a
-  // group); results are written back by original index.
-  const byLength = new Map<number, number[]>();
-  prompts.forEach((p, i) => {
-    if (p.length === 0) throw new Error(`prompt ${i} is empty: the model needs at least one position`);
-    const group = byLength.get(p.length);
-    if (group) group.push(i);
-    else byLength.set(p.length, [i]);
-  });
+  // A batch must be rectangular, so prompts go in groups of one length.
+  const byLength = groupByLength(prompts);
 
   for (const [len, members] of byLength) {
     for (let start = 0; start < members.length; start += batchSize) {
@@ -122,4 +111,25 @@ export function greedyPick(
 
 function nanError(prompt: number, step: number, token: number): Error {
   return new Error(`NaN logit for prompt ${prompt} at step ${step} (token ${token})`);
+}
+
+export function emptyResult(prompts: number, steps: number): GreedyResult {
+  return {
+    tokens: Array.from({ length: prompts }, () => []),
+    margins: new Float64Array(prompts * steps),
+    top1Logit: new Float64Array(prompts * steps),
+  };
+}
+
+/** Prompt indices grouped by prompt length, in order within each group (results are written back
+ * by original index). */
+export function groupByLength(prompts: readonly (readonly number[])[]): Map<number, number[]> {
+  const byLength = new Map<number, number[]>();
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new Error(`prompt ${i} is empty: the model needs at least one position`);
+    const group = byLength.get(p.length);
+    if (group) group.push(i);
+    else byLength.set(p.length, [i]);
+  });
+  return byLength;
 }

@@ -6,7 +6,7 @@
 // at a cost per step that no longer grows with the whole sequence's attention matrix.
 
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import { greedyPick, type GreedyOptions, type GreedyResult } from './greedy.ts';
+import { emptyResult, greedyPick, groupByLength, type GreedyOptions, type GreedyResult } from './greedy.ts';
 
 /** One cache tensor: fed as `past`, returned as `present`, [batch, heads, positions, width]. */
 export interface CacheSlot {
@@ -70,23 +70,12 @@ export async function incrementalDecode(
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
   const layout = decodeLayout(session);
 
-  const n = prompts.length;
-  const tokens: number[][] = prompts.map(() => []);
-  const margins = new Float64Array(n * steps);
-  const top1Logit = new Float64Array(n * steps);
-  const total = n * steps;
+  const { tokens, margins, top1Logit } = emptyResult(prompts.length, steps);
+  const total = prompts.length * steps;
   let done = 0;
   if (steps === 0) return { tokens, margins, top1Logit };
-
-  // All rows of a run share one position, so a batch holds prompts of one length (kept in order;
-  // results go back by original index).
-  const byLength = new Map<number, number[]>();
-  prompts.forEach((p, i) => {
-    if (p.length === 0) throw new Error(`prompt ${i} is empty: the model needs at least one position`);
-    const group = byLength.get(p.length);
-    if (group) group.push(i);
-    else byLength.set(p.length, [i]);
-  });
+  // All rows of a run share one position, so a batch holds prompts of one length.
+  const byLength = groupByLength(prompts);
   const allOutputs = ['logits', ...layout.caches.map((c) => c.present)];
 
   for (const [len, members] of byLength) {

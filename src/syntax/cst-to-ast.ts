@@ -7,22 +7,12 @@ import type {
   ModelAst, PromptItem, RepeatAst, Setting, Span, TaskAst, WriteStmt,
 } from './ast.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
+import { tokenSpan } from './spans.ts';
 
 type Children = Record<string, CstElement[] | undefined>;
 
 function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
-}
-
-function tokenSpan(t: IToken): Span {
-  return {
-    line: t.startLine ?? 1,
-    col: t.startColumn ?? 1,
-    endLine: t.endLine ?? t.startLine ?? 1,
-    endCol: t.endColumn ?? t.startColumn ?? 1,
-    offset: t.startOffset,
-    endOffset: t.endOffset ?? t.startOffset,
-  };
 }
 
 function nodeSpan(n: CstNode): Span {

@@ -6,6 +6,7 @@ import { AstBuilder } from './cst-to-ast.ts';
 import { parserInstance } from './parser.ts';
 import { handwireLexer } from './tokens.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
+import { tokenSpan } from './spans.ts';
 
 export interface ParseResult {
   ast?: ModelAst;
@@ -71,17 +72,6 @@ function deepestToken(tokens: IToken[]): Span {
   }
   best ??= tokens[0];
   return best ? tokenSpan(best) : { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
-}
-
-function tokenSpan(t: IToken): Span {
-  return {
-    line: t.startLine ?? 1,
-    col: t.startColumn ?? 1,
-    endLine: t.endLine ?? t.startLine ?? 1,
-    endCol: t.endColumn ?? t.startColumn ?? 1,
-    offset: t.startOffset,
-    endOffset: t.endOffset ?? t.startOffset,
-  };
 }
 
 function parseError(e: IRecognitionException, source: string): Diagnostic {

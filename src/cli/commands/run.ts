@@ -4,12 +4,12 @@
 // one, the expected answer and whether they match (exit 1 when they do not).
 import { Option, type Command } from 'commander';
 import { env as ortEnv } from 'onnxruntime-node';
-import { didYouMean } from '../../diagnostics.ts';
-import type { CheckedModel, TaskContract } from '../../check/model.ts';
+import type { TaskContract } from '../../check/model.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
-import { expectedAnswer, promptFor, readAnswer, type Operands } from '../../runtime/task.ts';
+import { expectedAnswer, readAnswer, type Operands } from '../../runtime/task.ts';
+import { resolveRunInput, TaskInputError } from '../../runtime/task-input.ts';
 import { UserError } from '../io.ts';
 import { compileFileOrReport, dtypeOption } from '../load.ts';
 
@@ -60,8 +60,6 @@ interface RunResult {
 }
 
 async function run(file: string, opts: RunOptions): Promise<void> {
-  const givesInputs = opts.a !== undefined || opts.b !== undefined || opts.input.length > 0;
-  if (givesInputs && opts.tokens !== undefined) throw new UserError('give either --tokens or task inputs (--a, --b, --input), not both');
   const compiled = compileFileOrReport(file, opts.dtype);
   if (!compiled) {
     process.exitCode = 1;
@@ -69,16 +67,14 @@ async function run(file: string, opts: RunOptions): Promise<void> {
   }
   const { model } = compiled;
   const task = model.task;
-
-  const { prompt, operands } = promptFromOptions(file, model, opts);
-  const steps = opts.steps !== undefined ? parseCount(opts.steps, '--steps') : task?.decode;
-  if (steps === undefined) throw new UserError(`${file} defines no task, so say how many tokens to generate with --steps N`);
-  // The last step runs on the prompt plus every token but the final one; longer than the
-  // context, the model has no positions for it.
-  const positions = prompt.length + steps - 1;
-  if (positions > model.context) {
-    throw new UserError(`${prompt.length} prompt tokens and ${steps} steps need ${positions} positions, but the model's context is ${model.context}`);
+  let input;
+  try {
+    input = resolveRunInput(model, opts);
+  } catch (e) {
+    if (e instanceof TaskInputError) throw new UserError(e.message);
+    throw e;
   }
+  const { prompt, steps, operands } = input;
 
   // ORT prints its own log lines to stderr (a failed CUDA load is a red multi-line error) before
   // the runtime falls back to CPU; the fallback's one-line notice below says it for people, so
@@ -105,18 +101,6 @@ async function run(file: string, opts: RunOptions): Promise<void> {
   };
   if (matches(result) === false) process.exitCode = 1;
   process.stdout.write(opts.json ? resultJson(result) : resultText(result));
-}
-
-/** The prompt from --tokens, or built from the task's inputs, with those inputs when known. */
-function promptFromOptions(file: string, model: CheckedModel, opts: RunOptions): { prompt: number[]; operands?: Operands } {
-  const task = model.task;
-  if (opts.tokens !== undefined) {
-    const prompt = parseTokens(opts.tokens, model.vocab, model.tokenNames);
-    return { prompt, operands: task && operandsFromPrompt(task, prompt) };
-  }
-  if (!task) throw new UserError(`${file} defines no task: give a raw prompt with --tokens`);
-  const operands = parseOperands(task, opts);
-  return { prompt: promptFor(task, operands), operands };
 }
 
 function matches(r: RunResult): boolean | undefined {
@@ -161,81 +145,8 @@ function resultText(r: RunResult): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
 }
 
-function parseCount(text: string, option: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new UserError(`${option} must be a whole number, got '${text}'`);
-  return Number(text.trim());
-}
-
-/** Comma-separated token ids; a model with named tokens also takes the names (`1,2,SEP`). */
-function parseTokens(text: string, vocab: number, names: readonly string[] | undefined): number[] {
-  const parts = text.split(',').map((t) => t.trim());
-  if (parts.length === 1 && parts[0] === '') throw new UserError('--tokens needs at least one token id');
-  return parts.map((t) => {
-    const id = /^\d+$/.test(t) ? Number(t) : (names?.indexOf(t) ?? -1);
-    if (!Number.isSafeInteger(id) || id < 0 || id >= vocab) {
-      throw new UserError(`--tokens: '${t}' is not a token id (0..${vocab - 1})${names ? ' or a token name' : ''}`);
-    }
-    return id;
-  });
-}
-
 /** Tokens as the model's names when it has them (and they print as one word), else as ids. */
 function tokenText(tokens: readonly number[], names: readonly string[] | undefined): string {
   return tokens.map((t) => (names?.[t] && /^\S+$/.test(names[t]!) ? names[t] : String(t))).join(' ');
 }
 
-/** The task's inputs from --a, --b and --input name=value, each given exactly once. */
-function parseOperands(task: TaskContract, opts: RunOptions): Operands {
-  const given = new Map<string, string>();
-  const give = (name: string, value: string, how: string) => {
-    if (given.has(name)) throw new UserError(`input \`${name}\` is given twice (last by ${how})`);
-    given.set(name, value);
-  };
-  if (opts.a !== undefined) give('a', opts.a, '--a');
-  if (opts.b !== undefined) give('b', opts.b, '--b');
-  for (const entry of opts.input) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new UserError(`--input expects name=value, got '${entry}'`);
-    give(entry.slice(0, eq).trim(), entry.slice(eq + 1), `--input ${entry}`);
-  }
-
-  const names = task.operands.map((o) => o.name);
-  for (const name of given.keys()) {
-    if (!names.includes(name)) {
-      // Among one-letter names every other name is one edit away, so only longer names get a guess.
-      const hint = name.length > 2 ? didYouMean(name, names) : undefined;
-      throw new UserError(`the task has no input \`${name}\` (its inputs: ${names.join(', ')})${hint ? `; ${hint}` : ''}`);
-    }
-  }
-  const operands: Operands = {};
-  for (const { name, digits } of task.operands) {
-    const text = given.get(name);
-    const flag = name === 'a' || name === 'b' ? `--${name} N` : `--input ${name}=N`;
-    if (text === undefined) throw new UserError(`no value for the task input \`${name}\`: give ${flag}`);
-    const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-    if (!Number.isSafeInteger(value)) throw new UserError(`input \`${name}\` must be a non-negative whole number, got '${text}'`);
-    if (value >= task.base ** digits) throw new UserError(`input \`${name}\` = ${value} has more than ${digits} base-${task.base} digits`);
-    operands[name] = value;
-  }
-  return operands;
-}
-
-/**
- * Reads the task's inputs back out of a raw prompt, so `--tokens` runs can be checked too; undefined
- * when the prompt does not have the task's layout (other length, or a fixed token differs).
- */
-function operandsFromPrompt(task: TaskContract, prompt: readonly number[]): Operands | undefined {
-  if (prompt.length !== task.prompt.length) return undefined;
-  const operands: Operands = Object.fromEntries(task.operands.map((o) => [o.name, 0]));
-  for (let i = 0; i < prompt.length; i++) {
-    const slot = task.prompt[i]!;
-    const token = prompt[i]!;
-    if (slot.kind === 'token') {
-      if (token !== slot.token) return undefined;
-    } else {
-      if (token >= task.base) return undefined;
-      operands[slot.operand]! += token * task.base ** slot.place;
-    }
-  }
-  return operands;
-}
