@@ -3,7 +3,7 @@
 // Expected values come from the source text and the design specs (/work/shared/designs), never
 // from the code under test. Every test spawns processes, so the tests run concurrently.
 
-import { spawn } from 'node:child_process';
+import { runCli, type CliResult } from './helpers/cli.ts';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,32 +12,15 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'handwire.js');
 const EXAMPLE_10P = join(ROOT, 'examples', 'adder', 'adder-10p-rope19.hw');
 const EXAMPLE_130P = join(ROOT, 'examples', 'adder', 'adder-130p-nanogpt-sinpe11.hw');
 const TMP = mkdtempSync(join(tmpdir(), 'handwire-cli-'));
 
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI; never rejects, so a test can look at a failure's output. */
+/** Runs the real CLI (test/helpers/cli.ts), by default in this file's temp folder. */
 function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    // NO_COLOR/FORCE_COLOR pinned so the output is plain text whatever the test runner's terminal.
-    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? TMP, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCli(args, { cwd: opts.cwd ?? TMP, env: opts.env });
 }
 
 /** Digits of n, least significant first, exactly `count` of them. */

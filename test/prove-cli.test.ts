@@ -1,7 +1,7 @@
 // `handwire prove` end to end: the real bin in child processes, on files written to a temporary
 // directory. Full proofs of the examples take tens of seconds, so the command is exercised on a
 // broken variant (refuted quickly), on a file without a task and on a task that is not addition.
-import { spawn } from 'node:child_process';
+import { runCli, type CliResult } from './helpers/cli.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,20 +13,11 @@ import { openSession } from '../src/runtime/session.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'handwire.js');
 const TMP = mkdtempSync(join(tmpdir(), 'handwire-prove-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: TMP, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: TMP });
 }
 
 const example = readFileSync(join(ROOT, 'examples', 'adder', 'adder-130p-nanogpt-sinpe11.hw'), 'utf8');

@@ -4,7 +4,7 @@
 // float64 arithmetic done here (a + b, bit-level float neighbours, bisection) — never from the
 // code under test.
 
-import { spawn } from 'node:child_process';
+import { runCli, type CliResult } from './helpers/cli.ts';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,6 @@ import { buildReport, dtypeDisagreements, ulp, zeroFailureUpperBound, type Decod
 import { runCases } from '../src/verify/run.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'handwire.js');
 const EXAMPLE_10P = join(ROOT, 'examples', 'adder', 'adder-10p-rope19.hw');
 const CSV = resolve(ROOT, '..', 'shared', 'adderboard', 'seed2025_random_pairs.csv');
 const TMP = mkdtempSync(join(tmpdir(), 'handwire-verify-'));
@@ -436,22 +435,8 @@ describe('the 10p design on onnxruntime', () => {
 
 // ---------------------------------------------------------------- the command
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[]): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: TMP, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCli(args, { cwd: TMP });
 }
 
 describe.concurrent('handwire verify', () => {
