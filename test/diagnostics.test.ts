@@ -387,3 +387,30 @@ describe('no source text makes checkSource throw', () => {
     }
   });
 });
+
+describe('shape errors say where each size comes from', () => {
+  it('a projection with the wrong output count points at the head settings that set the size', () => {
+    const src = readFileSync(join(ROOT, 'examples/adder/adder-10p-rope19.hw'), 'utf8').replace(
+      'q = [wq[0] big, wq[1] big]',
+      'q = [wq[0] big, wq[1] big, 0]',
+    );
+    const d = checkSource(src).diagnostics.find((x) => x.code === 'HW013')!;
+    expect(d.message).toMatch(/3 outputs but 2 are needed/);
+    const notes = (d.related ?? []).map((r) => src.slice(r.span.offset, r.span.endOffset + 1));
+    expect(notes).toEqual(['heads 1', 'dim 2']);
+  });
+
+  it('an operation on two shapes names both and where each operand is', () => {
+    const src = BASE_WITH('let bad = [1, 2] + [1, 2, 3]');
+    const d = checkSource(src).diagnostics.find((x) => x.code === 'HW013')!;
+    expect(d.message).toMatch(/shape \[2\].*shape \[3\]/);
+    const notes = (d.related ?? []).map((r) => src.slice(r.span.offset, r.span.endOffset + 1));
+    expect(notes).toEqual(['[1, 2]', '[1, 2, 3]']);
+  });
+});
+
+/** The base model with one more declaration after its first line. */
+function BASE_WITH(decl: string): string {
+  const firstLineEnd = BASE.indexOf('\n');
+  return `${BASE.slice(0, firstLineEnd + 1)}  ${decl}\n${BASE.slice(firstLineEnd + 1)}`;
+}

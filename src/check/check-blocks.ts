@@ -78,7 +78,22 @@ function checkAttention(c: ModelChecker, settings: Setting[], writes: WriteStmt[
       c.diags.push(diag('HW020', `attention needs \`${name} = …\``, span, { hint: ATTENTION[name].help }));
       return undefined;
     }
-    return c.guard(() => c.markRead(() => affineMap(c.ev, st.value!, c.scope, c.residualInputs, `\`${name}\``, size)).value);
+    // A wrong output count is explained by where the needed size comes from: the head settings.
+    const why = name === 'q' ? ['heads', 'dim'] : name === 'k' ? ['kv_heads', 'heads', 'dim'] : ['kv_heads', 'heads', 'value_dim', 'dim'];
+    const from = [...new Set(why.filter((w) => s.has(w)).map((w) => s.get(w)!))].map((setting) => ({
+      message: `\`${setting.name.name}\` is set here`,
+      span: setting.span,
+    }));
+    return c.guard(() => {
+      try {
+        return c.markRead(() => affineMap(c.ev, st.value!, c.scope, c.residualInputs, `\`${name}\``, size)).value;
+      } catch (e) {
+        if (e instanceof EvalError && e.diagnostic?.code === 'HW013' && /outputs? but/.test(e.diagnostic.message)) {
+          e.diagnostic.related = [...(e.diagnostic.related ?? []), ...from];
+        }
+        throw e;
+      }
+    });
   };
   const q = map('q', heads * dim);
   const k = map('k', kvHeads * dim);
