@@ -8,6 +8,7 @@ import { AffineTensor, ProofLimit, SymbolAllocator, compact, constantTensor, toB
 import { binary, extremum, negate, unary, type OpContext } from '../src/prove/affine-ops.ts';
 import { matmulBilinear, matmulWithConstant, reduce } from '../src/prove/affine-linear.ts';
 import { attentionMix, softmaxLastAxis } from '../src/prove/attention-bounds.ts';
+import { decide, differenceBounds } from '../src/prove/certify.ts';
 import { floatModel } from '../src/prove/float-model.ts';
 
 function rng(seed: number): () => number {
@@ -363,5 +364,110 @@ describe('overflow, as the runtime computes it', () => {
     const f32 = { model: floatModel('float32'), alloc: new SymbolAllocator() };
     const big = constantTensor([1], Float64Array.of(3e38));
     expect(() => binary('add', big, big, f32)).toThrow(ProofLimit);
+  });
+});
+
+/** Masks elements of `t` in place: each becomes exactly −∞ (a masked score), no symbols, no error. */
+function mask(t: AffineTensor, elements: number[]): void {
+  for (const e of elements) {
+    t.center[e] = -Infinity;
+    t.err[e] = 0;
+    t.coef.fill(0, e * t.k, (e + 1) * t.k);
+  }
+}
+
+describe('exactly −∞ entries (masked keys, ruled-out tokens), as IEEE arithmetic treats them', () => {
+  it('exp(−∞) is 0; the other elements keep their bounds', () => {
+    const r = rng(41);
+    const c = ctx();
+    const x = randomTensor(r, c.alloc, 3, 4);
+    mask(x, [1, 6, 11]);
+    const out = unary('exp', x, c);
+    expect(Math.exp(-Infinity)).toBe(0);
+    for (const e of [1, 6, 11]) {
+      expect(out.isInfinite(e)).toBe(false);
+      expect(out.lo(e)).toBeLessThanOrEqual(0);
+      expect(out.hi(e)).toBeGreaterThanOrEqual(0);
+      expect(out.hi(e)).toBeLessThanOrEqual(2 * floatModel('float64').eta); // the underflow allowance
+    }
+    for (let t = 0; t < TRIALS; t++) {
+      const sym: Symbols = new Map();
+      for (let e = 0; e < x.size; e++) expectContained(out, e, Math.exp(sample(x, e, sym, r)), sym, slotsOf(x), 'exp');
+    }
+  });
+
+  it('exp of +∞, and of a range unbounded below but not exactly −∞, is refused', () => {
+    const c = ctx();
+    expect(() => unary('exp', constantTensor([1], Float64Array.of(Infinity)), c)).toThrow(ProofLimit);
+    // Centre −5, radius ∞: its lower bound is −∞ and its upper bound finite; not a masked entry.
+    const wide = new AffineTensor([1], Float64Array.of(-5), Float64Array.of(Infinity), new Int32Array(0), new Float64Array(0), new Int32Array(1));
+    expect(wide.lo(0)).toBe(-Infinity);
+    expect(() => unary('exp', wide, c)).toThrow(ProofLimit);
+    // The other functions still refuse any infinite input.
+    for (const f of ['sigmoid', 'tanh', 'relu', 'abs'] as const) expect(() => unary(f, constantTensor([1], Float64Array.of(-Infinity)), c)).toThrow(ProofLimit);
+  });
+
+  it('ReduceMax ignores −∞ entries, and a fully masked row has maximum −∞', () => {
+    const r = rng(42);
+    const c = ctx();
+    const x = randomTensor(r, c.alloc, 3, 5);
+    mask(x, [0, 3, 5, 6, 7, 8, 9]); // row 0: two masked; row 1: all masked; row 2: none
+    const out = reduce('max', x, [-1], true, c);
+    expect(out.isInfinite(1)).toBe(true);
+    expect(out.center[1]).toBe(-Infinity);
+    for (let t = 0; t < TRIALS; t++) {
+      const sym: Symbols = new Map();
+      const v = Array.from({ length: x.size }, (_, e) => sample(x, e, sym, r));
+      for (const i of [0, 2]) expectContained(out, i, Math.max(...v.slice(i * 5, i * 5 + 5)), sym, slotsOf(x), 'reduce max');
+      expect(Math.max(...v.slice(5, 10))).toBe(out.center[1]);
+    }
+  });
+
+  it('ReduceMax of an entry unbounded below (not exactly −∞) is refused', () => {
+    const c = ctx();
+    const x = new AffineTensor([1, 2], Float64Array.of(-Infinity, 3), Float64Array.of(0, Infinity), new Int32Array(0), new Float64Array(0), new Int32Array(2));
+    expect(() => reduce('max', x, [-1], true, c)).toThrow(ProofLimit);
+    const alone = new AffineTensor([1, 1], Float64Array.of(3), Float64Array.of(Infinity), new Int32Array(0), new Float64Array(0), new Int32Array(1));
+    expect(() => reduce('max', alone, [-1], true, c)).toThrow(ProofLimit);
+  });
+
+  it('softmax1 as the compiler writes it (ReduceMax, Max 0, Sub, Exp, ReduceSum, Neg, Exp, Add, Div) over masked scores', () => {
+    const r = rng(43);
+    const c = ctx();
+    const n = 5;
+    const scores = toBox(randomTensor(r, c.alloc, 3, n, { scale: 4 }));
+    mask(scores, [3, 4, 7, 8, 9]); // causal-style masks; row 1 keeps two keys, row 2 all five
+    const zero = constantTensor([], Float64Array.of(0));
+    const m = extremum('max', reduce('max', scores, [-1], true, c), zero);
+    const e = unary('exp', binary('sub', scores, m, c), c);
+    const den = binary('add', reduce('sum', e, [-1], true, c), unary('exp', negate(m), c), c);
+    const w = binary('div', e, den, c);
+    for (const masked of [3, 4, 7, 8, 9]) {
+      expect(w.lo(masked)).toBeLessThanOrEqual(0);
+      expect(w.hi(masked)).toBeLessThan(1e-300);
+    }
+    for (let t = 0; t < TRIALS * 3; t++) {
+      const sym: Symbols = new Map();
+      const sv = Array.from({ length: scores.size }, (_, i) => sample(scores, i, sym, r));
+      for (let i = 0; i < 3; i++) {
+        // IEEE float64 evaluation of the same formula, −∞ included.
+        const row = sv.slice(i * n, i * n + n);
+        const mm = Math.max(Math.max(...row), 0);
+        const ex = row.map((s) => Math.exp(s - mm));
+        const z = ex.reduce((a, b) => a + b, 0) + Math.exp(-mm);
+        ex.forEach((x, j) => expectContained(w, i * n + j, x / z, sym, new Set(), 'softmax1'));
+      }
+    }
+  });
+
+  it('a logit of exactly −∞ never wins the argmax; a finite rival still counts', () => {
+    const logits = constantTensor([1, 1, 4], Float64Array.of(-Infinity, 2, 1.5, -Infinity));
+    expect(differenceBounds(logits, 1, 0)).toEqual({ lo: Infinity, hi: Infinity });
+    const d = decide(logits, 0, 1);
+    expect(d.margin).toBeGreaterThan(0.49);
+    expect(d.margin).toBeLessThanOrEqual(0.5);
+    expect(decide(logits, 0, 2).beaten).toBe(1);
+    // A right token ruled out by −∞ is certainly beaten by a finite rival.
+    expect(decide(logits, 0, 0).beaten).toBe(1);
   });
 });

@@ -301,6 +301,14 @@ function reduceMax(x: AffineTensor, shape: number[], groups: Int32Array[]): Affi
       }
       hi = Math.max(hi, x.hi(i));
     }
+    if (best < 0) {
+      // No element has a lower bound above −∞. The maximum is exactly −∞ only when every element
+      // is exactly −∞ (a fully masked row); an element bounded only from above stays refused.
+      if (!g.every((i) => x.isInfinite(i) && x.center[i]! < 0)) throw new ProofLimit('ReduceMax of unbounded values');
+      out.center[o] = -Infinity;
+      out.row[o] = x.row[g[0]!]!;
+      return;
+    }
     const dominates = g.every((i) => i === best || x.hi(i) <= bestLo);
     if (dominates) {
       out.center[o] = x.center[best]!;

@@ -310,13 +310,22 @@ const KERNEL_OF: Record<UnaryFunction, ElementwiseKernel> = {
 /** f applied elementwise through its relaxation; `kernel` overrides the runtime's rounding model
  * (the reciprocal inside a division is not a separate runtime operation). */
 export function unary(f: UnaryFunction, x: AffineTensor, ctx: OpContext, kernel: ElementwiseKernel = KERNEL_OF[f]): AffineTensor {
-  requireFinite(x, f);
+  if (f !== 'exp') requireFinite(x, f);
   const n = x.size;
   const k = x.k;
   const out = emptyTensor(x.shape, x.slots, Int32Array.from(x.row));
   const add = new Float64Array(n);
   const mags = new Float64Array(n);
   for (let e = 0; e < n; e++) {
+    if (x.isInfinite(e)) {
+      // Only exp gets here. A masked entry (exactly −∞, as in softmax1's exp(score − max)) gives
+      // exactly 0 in IEEE arithmetic and in the runtime; it is charged the underflow allowance
+      // that every result carries. exp(+∞) is not needed anywhere: refused.
+      if (x.center[e]! > 0) throw new ProofLimit('exp of +∞');
+      out.center[e] = ctx.model.eta / 2;
+      out.err[e] = ctx.model.eta / 2;
+      continue;
+    }
     const l = x.lo(e);
     const h = x.hi(e);
     if (f === 'exp' && l >= EXP_OVERFLOWS[ctx.model.dtype]) {
