@@ -19,6 +19,7 @@ import { openSession, runLogits } from '../src/runtime/session.ts';
 import { carryChainCaseSet, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/verify/protocol.ts';
 import { buildReport, dtypeDisagreements, ulp, zeroFailureUpperBound, type DecodeResult } from '../src/verify/report.ts';
 import { runCases } from '../src/verify/run.ts';
+import { PROTOCOL_EDGE_CASES } from './reference/common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE_10P = join(ROOT, 'examples', 'adder', 'adder-10p-rope19.hw');
@@ -26,20 +27,7 @@ const CSV = resolve(ROOT, '..', 'shared', 'adderboard', 'seed2025_random_pairs.c
 const TMP = mkdtempSync(join(tmpdir(), 'handwire-verify-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-// The protocol's ten fixed edge cases, as listed in /work/shared/designs/README.md (the all-nines
-// pair really is there twice).
-const EDGE: Array<[number, number]> = [
-  [0, 0],
-  [0, 1],
-  [9_999_999_999, 0],
-  [9_999_999_999, 1],
-  [9_999_999_999, 9_999_999_999],
-  [5_000_000_000, 5_000_000_000],
-  [1_111_111_111, 8_888_888_889],
-  [1_234_567_890, 9_876_543_210],
-  [9_999_999_999, 9_999_999_999],
-  [1, 9_999_999_999],
-];
+const EDGE = PROTOCOL_EDGE_CASES;
 
 function csvPairs(): Array<[number, number]> {
   const lines = readFileSync(CSV, 'utf8').trim().split('\n');

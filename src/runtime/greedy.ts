@@ -27,9 +27,7 @@ export async function greedyDecode(
   steps: number,
   opts: GreedyOptions = {},
 ): Promise<GreedyResult> {
-  const batchSize = opts.batchSize ?? 4096;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+  const batchSize = decodeBatchSize(opts, steps);
 
   const { tokens, margins, top1Logit } = emptyResult(prompts.length, steps);
   const total = prompts.length * steps;
@@ -132,4 +130,15 @@ export function groupByLength(prompts: readonly (readonly number[])[]): Map<numb
     else byLength.set(p.length, [i]);
   });
   return byLength;
+}
+
+/** The batch size to use (default 4096), after checking the decoders' shared arguments. For the
+ * incremental decoder 4096 rows keep a step's caches within a few MB; measured on the 10p over the
+ * full protocol (1 thread): float64 ~100 ms CPU at 1024–4096 against ~125 ms with all 10,010 rows
+ * in one batch. */
+export function decodeBatchSize(opts: GreedyOptions, steps: number): number {
+  const batchSize = opts.batchSize ?? 4096;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+  return batchSize;
 }

@@ -131,3 +131,19 @@ export function greedyDecode(
 export function greedyAdd(design: ReferenceDesign, a: number, b: number): number {
   return design.readAnswer(greedyDecode(design, a, b).generated);
 }
+
+/** The AdderBoard protocol's ten fixed edge cases, in order, as /work/shared/designs/README.md lists
+ * them (the all-nines pair really is there twice). Written here from the protocol text, not taken
+ * from src/, so tests can check the implementation against it. */
+export const PROTOCOL_EDGE_CASES: ReadonlyArray<readonly [number, number]> = [
+  [0, 0],
+  [0, 1],
+  [9_999_999_999, 0],
+  [9_999_999_999, 1],
+  [9_999_999_999, 9_999_999_999],
+  [5_000_000_000, 5_000_000_000],
+  [1_111_111_111, 8_888_888_889],
+  [1_234_567_890, 9_876_543_210],
+  [9_999_999_999, 9_999_999_999],
+  [1, 9_999_999_999],
+];

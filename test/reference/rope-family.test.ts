@@ -1,7 +1,7 @@
 // Checks of the independent float64 references for the RoPE-19 family (6p, 10p, 20p) and the
 // 121p Qwen3 design, against the specs in /work/shared/designs/.
 import { describe, expect, it } from 'vitest';
-import { type ReferenceDesign, greedyAdd, greedyDecode, topTwoGap } from './common.ts';
+import { type ReferenceDesign, greedyAdd, greedyDecode, topTwoGap, PROTOCOL_EDGE_CASES } from './common.ts';
 import * as r6 from './adder-6p-rope19.ts';
 import * as r10 from './adder-10p-rope19.ts';
 import * as r20 from './adder-20p-rope19-relu.ts';
@@ -10,18 +10,7 @@ import * as r121 from './adder-121p-qwen3-gqa.ts';
 const MAX = 9_999_999_999;
 
 /** The ten fixed AdderBoard edge cases (README "Cases", item 1; the repeated pair is kept). */
-const EDGE_CASES: [number, number][] = [
-  [0, 0],
-  [0, 1],
-  [MAX, 0],
-  [MAX, 1],
-  [MAX, MAX],
-  [5_000_000_000, 5_000_000_000],
-  [1_111_111_111, 8_888_888_889],
-  [1_234_567_890, 9_876_543_210],
-  [MAX, MAX],
-  [1, MAX],
-];
+const EDGE_CASES = PROTOCOL_EDGE_CASES;
 
 /** mulberry32: small seeded PRNG, uniform in [0, 1). */
 function mulberry32(seed: number): () => number {

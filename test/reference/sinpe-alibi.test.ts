@@ -2,7 +2,7 @@
 // designs in /work/shared/designs/: printed constants are reproduced by their formulas, and greedy
 // decoding adds correctly on the AdderBoard edge cases and on seeded random pairs.
 import { describe, expect, it } from 'vitest';
-import { type ReferenceDesign, greedyAdd, greedyDecode, topTwoGap } from './common.ts';
+import { type ReferenceDesign, greedyAdd, greedyDecode, topTwoGap, PROTOCOL_EDGE_CASES } from './common.ts';
 import * as r130 from './adder-130p-nanogpt-sinpe11.ts';
 import * as r50 from './adder-50p-sinpe11.ts';
 import * as r33 from './adder-33p-alibi-fixedmask.ts';
@@ -15,19 +15,7 @@ function expectRel(got: number, want: number): void {
   expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
 }
 
-// designs/README.md, "Cases": the ten fixed edge cases (the repeated pair included).
-const EDGE: Array<[number, number]> = [
-  [0, 0],
-  [0, 1],
-  [9_999_999_999, 0],
-  [9_999_999_999, 1],
-  [9_999_999_999, 9_999_999_999],
-  [5_000_000_000, 5_000_000_000],
-  [1_111_111_111, 8_888_888_889],
-  [1_234_567_890, 9_876_543_210],
-  [9_999_999_999, 9_999_999_999],
-  [1, 9_999_999_999],
-];
+const EDGE = PROTOCOL_EDGE_CASES;
 
 /** mulberry32, a simple seeded 32-bit PRNG; two draws give a 53-bit uniform in [0, 1). */
 function randomPairs(n: number, seed: number): Array<[number, number]> {
