@@ -37,20 +37,25 @@ function computeTranspose(shape: readonly number[], perm?: readonly number[]): L
   const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
   const out = p.map((a) => shape[a]!);
   const inStrides = stridesOf(shape);
+  return { shape: out, index: sourceIndex(out, (d, c) => c * inStrides[p[d]!]!) };
+}
+
+/** For every element of an `out`-shaped tensor (row-major), the flat source index Σ_d offset(d, c_d)
+ * of its coordinates c: the one loop behind transposes and slices. */
+function sourceIndex(out: readonly number[], offset: (axis: number, coord: number) => number): Int32Array {
   const outStrides = stridesOf(out);
-  const n = sizeOf(out);
-  const index = new Int32Array(n);
-  for (let e = 0; e < n; e++) {
+  const index = new Int32Array(sizeOf(out));
+  for (let e = 0; e < index.length; e++) {
     let rem = e;
     let s = 0;
-    for (let d = 0; d < r; d++) {
+    for (let d = 0; d < out.length; d++) {
       const c = Math.floor(rem / outStrides[d]!);
       rem -= c * outStrides[d]!;
-      s += c * inStrides[p[d]!]!;
+      s += offset(d, c);
     }
     index[e] = s;
   }
-  return { shape: out, index };
+  return index;
 }
 
 /** Reshape target with ONNX's 0 (copy the input dim) and −1 (infer). */
@@ -98,20 +103,7 @@ function computeSlice(shape: readonly number[], starts: number[], ends: number[]
     step[a] = st;
   });
   const inStrides = stridesOf(shape);
-  const outStrides = stridesOf(count);
-  const n = sizeOf(count);
-  const index = new Int32Array(n);
-  for (let e = 0; e < n; e++) {
-    let rem = e;
-    let s = 0;
-    for (let d = 0; d < r; d++) {
-      const c = Math.floor(rem / outStrides[d]!);
-      rem -= c * outStrides[d]!;
-      s += (from[d]! + c * step[d]!) * inStrides[d]!;
-    }
-    index[e] = s;
-  }
-  return { shape: count, index };
+  return { shape: count, index: sourceIndex(count, (d, c) => (from[d]! + c * step[d]!) * inStrides[d]!) };
 }
 
 /** The last index along `axis` (the position the proof needs), keeping the axis with size 1. */
