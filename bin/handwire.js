@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// The installed `handwire` command: the compiled CLI in dist/ (npm run build makes it; the package
+// ships it built). In a clone, `npm run dev -- ARGS` runs the TypeScript sources through tsx instead.
+import '../dist/cli/main.js';

@@ -2,35 +2,18 @@
 //   source --parse--> AST --check--> CheckedModel --modelToIr--> IrGraph --irToOnnx--> ONNX bytes
 // Each stage is a pure function of the previous stage's output; this file only strings them
 // together and stops at the first stage that reports errors.
-import { parse } from './syntax/parse.ts';
-import { checkModel } from './check/check-model.ts';
-import { auditModel } from './check/audit.ts';
+import { checkSource, type CheckOutput } from './check/check-source.ts';
 import { modelToIr } from './ir/model-to-ir.ts';
 import { decodeUnsupportedReason, modelToDecodeIr } from './ir/decode-ir.ts';
 import { irToOnnx } from './onnx/ir-to-onnx.ts';
-import { hasErrors, type Diagnostic } from './diagnostics.ts';
 import type { CheckedModel } from './check/model.ts';
 import type { FloatDType, IrGraph } from './ir/types.ts';
 
-export interface CheckOutput {
-  diagnostics: Diagnostic[];
-  model?: CheckedModel;
-}
+export { checkSource, type CheckOutput };
 
 export interface CompileOutput extends CheckOutput {
   ir?: IrGraph;
   onnx?: Uint8Array;
-}
-
-export function checkSource(source: string): CheckOutput {
-  const parsed = parse(source);
-  if (!parsed.ast || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
-  const checked = checkModel(parsed.ast, source);
-  if (!checked.model) return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics] };
-  // The audit checks the file twice more (once recording constants, once with every parameter
-  // nudged) to classify every number; a clean check has already succeeded, so it cannot fail here.
-  const { audit } = auditModel(parsed.ast, source);
-  return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], model: { ...checked.model, audit } };
 }
 
 export function compileSource(source: string, opts: { dtype?: FloatDType } = {}): CompileOutput {

@@ -1,16 +1,19 @@
 // Formula evaluation. The walk over the AST only resolves names, binds index variables and keeps
 // spans for diagnostics; every arithmetic operation and function is mathjs's (matrix products,
 // broadcasting, trig, …), so the numbers mean what the math library says they mean.
-import { createRequire } from 'node:module';
-import type * as MathJs from 'mathjs';
-
-// mathjs's CommonJS build loads in about half the time of its ES module graph (measured: ~1.0 s vs
-// ~1.8 s of CPU through tsx), and every CLI call pays it once.
-const { all, create } = createRequire(import.meta.url)('mathjs') as typeof MathJs;
+import type { MathJsInstance } from 'mathjs';
+import { loadMathjs } from './mathjs.ts';
 import type { Expr, Span } from '../syntax/ast.ts';
 import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
 
-export const math = create(all, { matrix: 'Array', number: 'number', precision: 64 });
+let mathInstance: MathJsInstance | undefined;
+/** The mathjs instance formulas are computed with, created on first use (see ./mathjs.ts). */
+const math = new Proxy({} as MathJsInstance, {
+  get(_, key) {
+    mathInstance ??= (({ create, all }) => create(all, { matrix: 'Array', number: 'number', precision: 64 }))(loadMathjs());
+    return Reflect.get(mathInstance, key);
+  },
+});
 
 export type Value = number | boolean | Value[];
 
@@ -75,6 +78,120 @@ export const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, tau: 
 /** Refused before they are built: values with more entries than this (they would exhaust memory),
  * and formulas or `let` function calls nested deeper than this (they would exhaust the stack). */
 export const EVAL_LIMITS = { entries: 10_000_000, depth: 1000, calls: 200 };
+
+/** The mathjs function behind each binary operator. Looked up per use: reading `math.add` makes
+ * mathjs build that function (and what it depends on), so a table of all of them read at once would
+ * build every operator on the first `+`. */
+const BINARY_OPERATORS: Record<string, (a: any, b: any) => unknown> = {
+  '+': (a, b) => math.add(a, b),
+  '-': (a, b) => math.subtract(a, b),
+  '*': (a, b) => math.multiply(a, b),
+  '/': (a, b) => math.divide(a, b),
+  '%': (a, b) => math.mod(a, b),
+  '^': (a, b) => math.pow(a, b),
+  '==': (a, b) => math.equal(a, b),
+  '!=': (a, b) => math.unequal(a, b),
+  '<': (a, b) => math.smaller(a, b),
+  '<=': (a, b) => math.smallerEq(a, b),
+  '>': (a, b) => math.larger(a, b),
+  '>=': (a, b) => math.largerEq(a, b),
+  and: (a, b) => math.and(a, b),
+  or: (a, b) => math.or(a, b),
+};
+
+/**
+ * `a op b` for two numbers where mathjs (configured with number: 'number') computes exactly the
+ * IEEE operation JavaScript does: + − × ÷, and ^ unless the base is negative and the exponent not
+ * an integer (mathjs then gives a complex number). Undefined for everything else, which mathjs
+ * then computes. Why: mathjs builds each function's typed dispatcher on first use, ~80 ms that
+ * was most of a small `handwire check`; most formula arithmetic is on scalars.
+ * test/evaluate-scalar.test.ts checks every case against mathjs itself.
+ */
+/** Below this size integers compare exactly under mathjs's tolerance (relTol 1e-12 of the larger,
+ * so two integers closer than 1 compare equal only past 1e12): comparisons are plain JS there. */
+const EXACT_INTEGER = 2 ** 31;
+
+function smallInteger(x: Value): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && Math.abs(x) < EXACT_INTEGER;
+}
+
+/** A vector or matrix of plain numbers (not booleans). */
+function numberArray(x: Value): x is Value[] {
+  return Array.isArray(x) && x.every((v) => typeof v === 'number' || numberArray(v));
+}
+
+function mapNumbers(x: Value, f: (v: number) => number): Value {
+  return Array.isArray(x) ? x.map((v) => mapNumbers(v, f)) : f(x as number);
+}
+
+/**
+ * `l op r` where JavaScript computes exactly what mathjs would, without mathjs; undefined where
+ * mathjs must compute it. Covered: arithmetic on two numbers (scalarArithmetic), a number times or
+ * over an array of numbers (mathjs multiplies each entry), comparisons of two small integers (no
+ * tolerance comes into play), and `and`/`or` of two booleans.
+ */
+export function fastBinary(op: string, l: Value, r: Value): Value | undefined {
+  if (typeof l === 'number' && typeof r === 'number') {
+    const v = scalarArithmetic(op, l, r);
+    if (v !== undefined) return v;
+  }
+  if (op === '*' && typeof l === 'number' && numberArray(r)) return mapNumbers(r, (v) => l * v);
+  if (op === '*' && typeof r === 'number' && numberArray(l)) return mapNumbers(l, (v) => v * r);
+  if (op === '/' && typeof r === 'number' && numberArray(l)) return mapNumbers(l, (v) => v / r);
+  if (smallInteger(l) && smallInteger(r)) {
+    switch (op) {
+      case '==':
+        return l === r;
+      case '!=':
+        return l !== r;
+      case '<':
+        return l < r;
+      case '<=':
+        return l <= r;
+      case '>':
+        return l > r;
+      case '>=':
+        return l >= r;
+    }
+  }
+  if (typeof l === 'boolean' && typeof r === 'boolean') {
+    if (op === 'and') return l && r;
+    if (op === 'or') return l || r;
+  }
+  return undefined;
+}
+
+export function scalarArithmetic(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '^':
+      return a >= 0 || Number.isInteger(b) ? Math.pow(a, b) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** One-argument functions of a number that mathjs computes with the Math function of the same
+ * name (for sqrt and ln: when the argument is not negative; mathjs gives a complex number then).
+ * Undefined means: let mathjs compute it. Same reason and test as scalarArithmetic. */
+export const SCALAR_FUNCTIONS: Record<string, (x: number) => number | undefined> = {
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  atan: Math.atan,
+  tanh: Math.tanh,
+  exp: Math.exp,
+  abs: Math.abs,
+  sqrt: (x) => (x >= 0 ? Math.sqrt(x) : undefined),
+  ln: (x) => (x >= 0 ? Math.log(x) : undefined),
+};
 
 /** Functions a formula may call: arity bounds and the mathjs function that does the work. */
 const FUNCTIONS: Record<string, { min: number; max: number; fn: (...a: any[]) => Value; entries?: (...a: Value[]) => number }> = {
@@ -207,6 +324,7 @@ export class Evaluator {
       }
       case 'unary': {
         const v = this.evaluate(e.operand, scope);
+        if (e.op === '-' && typeof v === 'number') return -v; // as mathjs's unaryMinus for a number
         if (e.op === '-') return this.apply(() => math.unaryMinus(v as any) as Value, e.span, [v]);
         if (e.op === 'not') return this.apply(() => math.not(v as any) as Value, e.span, [v]);
         return v;
@@ -297,18 +415,17 @@ export class Evaluator {
     // An exponent shapes a formula (d^2) rather than weighing anything; comparisons select.
     const selects = e.op === '^' || ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
     const r = selects ? this.selector(e.right, scope) : this.evaluate(e.right, scope);
-    const ops: Record<string, (a: any, b: any) => unknown> = {
-      '+': math.add, '-': math.subtract, '*': math.multiply, '/': math.divide, '%': math.mod, '^': math.pow,
-      '==': math.equal, '!=': math.unequal, '<': math.smaller, '<=': math.smallerEq, '>': math.larger,
-      '>=': math.largerEq, and: math.and, or: math.or,
-    };
     if (e.op === '/' && isZero(r)) {
       throw this.error('HW015', 'division by zero', e.right.span, 'the divisor evaluates to 0');
     }
     if (e.op === '%' && isZero(r)) throw this.error('HW015', 'modulo by zero', e.right.span);
+    const fast = fastBinary(e.op, l, r);
+    if (fast !== undefined) return fast;
     const size = resultEntries(e.op, l, r);
     if (size > EVAL_LIMITS.entries) throw this.tooLarge(size, e.span);
-    return this.apply(() => ops[e.op](l, r) as Value, e.span, [l, r], [e.left.span, e.right.span]);
+    const op = BINARY_OPERATORS[e.op];
+    if (!op) throw new Error(`no mathjs function for the operator ${e.op}`);
+    return this.apply(() => op(l, r) as Value, e.span, [l, r], [e.left.span, e.right.span]);
   }
 
   private index(e: Extract<Expr, { kind: 'index' }>, scope: Scope): Value {
@@ -360,6 +477,8 @@ export class Evaluator {
         const r = this.evaluate(e.args[0].value, scope);
         const size = resultEntries('*', l, r);
         if (size > EVAL_LIMITS.entries) throw this.tooLarge(size, e.span);
+        const fast = fastBinary('*', l, r);
+        if (fast !== undefined) return fast;
         return this.apply(() => math.multiply(l as any, r as any) as Value, e.span, [l, r], [e.calleeSpan, e.args[0].span]);
       }
       throw this.error('HW021', `\`${e.callee}\` is a value, not a function`, e.calleeSpan, 'to multiply, write `*` between the factors');
@@ -375,6 +494,14 @@ export class Evaluator {
       throw this.error('HW012', `\`${e.callee}\` takes ${want} argument${f.min === 1 && f.max === 1 ? '' : 's'}, got ${e.args.length}`, e.span);
     }
     const args = e.args.map((a) => this.evaluate(a.value, scope));
+    if (args.length === 1 && typeof args[0] === 'number') {
+      const v = SCALAR_FUNCTIONS[e.callee]?.(args[0]);
+      if (v !== undefined) return v;
+    }
+    // min/max of small integers: no tolerance comes into play, so the answer is Math's.
+    if ((e.callee === 'min' || e.callee === 'max') && args.length > 1 && args.every(smallInteger)) {
+      return e.callee === 'min' ? Math.min(...(args as number[])) : Math.max(...(args as number[]));
+    }
     const size = f.entries?.(...args) ?? 0;
     if (size > EVAL_LIMITS.entries) throw this.tooLarge(size, e.span);
     return this.apply(() => f.fn(...args), e.span, args, e.args.map((a) => a.span));

@@ -1,6 +1,6 @@
 // The `handwire` command line: the only code that touches files, terminals and processes.
-// Each command lives in ./commands/ and registers itself on the program; adding one is one line
-// in COMMANDS (plus its import).
+// Each command lives in ./commands/ and registers itself on the program; ./command-index.ts lists
+// them, and only the command being run is loaded (start-up time is the user's time).
 //
 // Exit codes: 0 success; 1 the input has errors or a check failed (diagnostics, a wrong answer,
 // out-of-date compiled files); 2 the command could not do its job (bad usage, unreadable file,
@@ -8,44 +8,40 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from './io.ts';
-import { registerBuildExamples } from './commands/build-examples.ts';
-import { registerCheck } from './commands/check.ts';
-import { registerCompile } from './commands/compile.ts';
-import { registerExport } from './commands/export.ts';
-import { registerInspect } from './commands/inspect.ts';
-import { registerParams } from './commands/params.ts';
-import { registerProve } from './commands/prove.ts';
-import { registerRun } from './commands/run.ts';
-import { registerVerify } from './commands/verify.ts';
-
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [
-  registerCheck,
-  registerCompile,
-  registerRun,
-  registerVerify,
-  registerProve,
-  registerParams,
-  registerInspect,
-  registerExport,
-  registerBuildExamples,
-];
+import { COMMAND_INDEX, commandNamed } from './command-index.ts';
 
 const EXIT_FAILURE = 2;
 
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (the check passed, the file was written, the model was proved)
+  1  the input has errors or a check failed (diagnostics, a wrong answer, not proved, out of date)
+  2  the command could not do its job (bad usage, unreadable file, internal error)
+`;
+
 function packageVersion(): string {
+  // Two levels up from src/cli/ (tsx) and from dist/cli/ (the built package) alike.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function buildProgram(): Command {
+/** The program with the named command fully registered (its module loaded), and every other
+ * command as a stub that only lists itself in the top-level help. */
+async function buildProgram(name: string | undefined): Promise<Command> {
   const program = new Command('handwire')
     .description('a language and compiler for hand-coded transformer circuits: .hw source to checked ONNX')
     .version(packageVersion())
     // Throw instead of exiting, so main() decides the exit code and output is never cut short.
     // Commander copies this to the subcommands created after it.
     .exitOverride()
-    .showHelpAfterError('(run handwire --help, or handwire COMMAND --help, for usage)');
-  for (const register of COMMANDS) register(program);
+    .showHelpAfterError('(run handwire --help, or handwire COMMAND --help, for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  for (const [command, entry] of Object.entries(COMMAND_INDEX)) {
+    if (command === name) {
+      (await entry.load())(program);
+      program.commands.at(-1)?.addHelpText('after', EXIT_CODES_HELP);
+    } else program.command(entry.args ? `${command} ${entry.args}` : command).description(entry.summary);
+  }
   return program;
 }
 
@@ -56,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   });
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(commandNamed(argv.slice(2)))).parseAsync(argv);
   } catch (e) {
     process.exitCode = report(e);
   }

@@ -1,11 +1,7 @@
 // Running a task contract: building prompts from operand values, reading the generated digits
 // back, and computing the expected answer from the contract's formula (with mathjs).
-import { createRequire } from 'node:module';
-import type { EvalFunction } from 'mathjs';
-import type * as MathJs from 'mathjs';
-
-// The CommonJS build of mathjs loads about twice as fast as its ES modules (see check/evaluate.ts).
-const { compile } = createRequire(import.meta.url)('mathjs') as typeof MathJs;
+import type { EvalFunction, MathJsInstance } from 'mathjs';
+import { loadMathjs } from '../check/mathjs.ts';
 import type { TaskContract } from '../check/model.ts';
 
 export type Operands = Record<string, number>;
@@ -34,12 +30,15 @@ export function readAnswer(task: TaskContract, generated: readonly number[]): nu
   return value;
 }
 
+let mathjs: MathJsInstance | undefined;
 const compiled = new Map<string, EvalFunction>();
 
 export function expectedAnswer(task: TaskContract, operands: Operands): number {
   let f = compiled.get(task.expect);
   if (!f) {
-    f = compile(task.expect);
+    // mathjs's default configuration, as `expect` formulas have always been read; loaded on first use.
+    mathjs ??= (({ create, all }) => create(all))(loadMathjs());
+    f = mathjs.compile(task.expect);
     compiled.set(task.expect, f);
   }
   const v = f.evaluate({ ...operands });

@@ -3,10 +3,11 @@
 // is the same grammar written for people, and a test keeps the two in step.
 import { CstParser, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.ts';
+import { SKIP_GRAMMAR_VALIDATION } from './grammar-validated.ts';
 
 export class HandwireParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'full' });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'full', skipValidations: SKIP_GRAMMAR_VALIDATION });
     this.performSelfAnalysis();
   }
 

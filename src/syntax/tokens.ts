@@ -3,6 +3,7 @@
 // matches by name, so a user can still call a parameter `k` or `scale`, and a misspelt setting gets
 // a "did you mean" instead of a parse error.
 import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { SKIP_GRAMMAR_VALIDATION } from './grammar-validated.ts';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
@@ -100,6 +101,7 @@ export const ALL_TOKENS: TokenType[] = [
 export const handwireLexer = new Lexer(ALL_TOKENS, {
   positionTracking: 'full',
   ensureOptimizations: false,
+  skipValidations: SKIP_GRAMMAR_VALIDATION,
   lineTerminatorsPattern: /\n/g,
   lineTerminatorCharacters: ['\n'],
 });

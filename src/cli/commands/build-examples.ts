@@ -18,7 +18,8 @@ export function registerBuildExamples(program: Command): void {
     .command('build-examples')
     .description(`compile every ${EXAMPLES_DIR}/**/*.hw to ${OUT_DIR}/ (run from the repository root)`)
     .option('--check', `write nothing; exit 1 if any file in ${OUT_DIR}/ is missing or out of date`)
-    .action((opts: { check?: boolean }) => buildExamples(opts.check === true));
+    .option('--json', 'print {files: [{path, status, dtype, bytes, source}], failed, orphans, ok} as JSON instead of lines')
+    .action((opts: { check?: boolean; json?: boolean }) => buildExamples(opts.check === true, opts.json === true));
 }
 
 interface Target {
@@ -28,7 +29,12 @@ interface Target {
   dtype: string;
 }
 
-function buildExamples(checkOnly: boolean): void {
+function buildExamples(checkOnly: boolean, json: boolean): void {
+  // In JSON mode the lines are collected into one object printed at the end.
+  const files: { path: string; status: string; dtype: string; bytes: number; source: string }[] = [];
+  const say = (line: string) => {
+    if (!json) process.stdout.write(line);
+  };
   if (!isDirectory(EXAMPLES_DIR)) throw new UserError(`no ${EXAMPLES_DIR}/ folder in ${process.cwd()}: run build-examples from the repository root`);
   const sources = findSources(EXAMPLES_DIR);
   refuseNameClashes(sources);
@@ -39,7 +45,7 @@ function buildExamples(checkOnly: boolean): void {
     const built = compileFileOrReport(source);
     if (!built) {
       failedSources.push(source);
-      process.stdout.write(`failed   ${source}\n`);
+      say(`failed   ${source}\n`);
       continue;
     }
     const name = basename(source, '.hw');
@@ -63,29 +69,33 @@ function buildExamples(checkOnly: boolean): void {
     if (checkOnly) {
       const status = same ? 'ok' : existing === undefined ? 'missing' : 'differs';
       if (!same) stale.push(t.path);
-      process.stdout.write(`${status.padEnd(8)} ${t.path} ${detail}\n`);
+      files.push({ path: t.path, status, dtype: t.dtype, bytes: t.bytes.byteLength, source: t.source });
+      say(`${status.padEnd(8)} ${t.path} ${detail}\n`);
     } else if (same) {
-      process.stdout.write(`same     ${t.path} ${detail}\n`);
+      files.push({ path: t.path, status: 'same', dtype: t.dtype, bytes: t.bytes.byteLength, source: t.source });
+      say(`same     ${t.path} ${detail}\n`);
     } else {
       writeFileAtomic(t.path, t.bytes);
-      process.stdout.write(`wrote    ${t.path} ${detail}\n`);
+      files.push({ path: t.path, status: 'wrote', dtype: t.dtype, bytes: t.bytes.byteLength, source: t.source });
+      say(`wrote    ${t.path} ${detail}\n`);
     }
   }
 
   // A compiled model whose example was renamed or deleted would otherwise linger unnoticed.
   const expected = new Set(targets.map((t) => t.path));
   const orphans = listOnnx(OUT_DIR).filter((p) => !expected.has(p) && !sourceFailed(p, failedSources));
-  for (const p of orphans) process.stdout.write(`orphan   ${p} (no example builds it; delete it)\n`);
+  for (const p of orphans) say(`orphan   ${p} (no example builds it; delete it)\n`);
 
   if (checkOnly) stale.push(...orphans);
   const problems: string[] = [];
   if (failedSources.length) problems.push(`${failedSources.length} example${failedSources.length === 1 ? '' : 's'} failed to compile`);
   if (stale.length) problems.push(`${stale.length} compiled file${stale.length === 1 ? ' is' : 's are'} out of date (run npm run build:examples): ${stale.join(', ')}`);
+  if (json) process.stdout.write(`${JSON.stringify({ files, failed: failedSources, orphans, ok: problems.length === 0 }, null, 2)}\n`);
   if (problems.length) {
-    process.stdout.write(`${problems.join('; ')}\n`);
+    say(`${problems.join('; ')}\n`);
     process.exitCode = 1;
   } else {
-    process.stdout.write(`${targets.length} compiled file${targets.length === 1 ? '' : 's'} from ${sources.length} example${sources.length === 1 ? '' : 's'} ${checkOnly ? 'up to date' : 'built'}\n`);
+    say(`${targets.length} compiled file${targets.length === 1 ? '' : 's'} from ${sources.length} example${sources.length === 1 ? '' : 's'} ${checkOnly ? 'up to date' : 'built'}\n`);
   }
 }
 

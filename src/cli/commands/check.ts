@@ -1,7 +1,7 @@
 // `handwire check FILE [--json]`: every diagnostic the parser and checker find, in one run.
 // Exit 0 when there are no errors (warnings allowed), 1 when there are.
 import type { Command } from 'commander';
-import { checkSource } from '../../compile.ts';
+import { checkSource } from '../../check/check-source.ts';
 import { hasErrors } from '../../diagnostics.ts';
 import { diagnosticToJson, formatDiagnostics, sortDiagnostics, summarize, wantsColor } from '../format-diagnostics.ts';
 import { readSource } from '../io.ts';
@@ -17,7 +17,7 @@ export function registerCheck(program: Command): void {
 
 function check(file: string, opts: { json?: boolean }): void {
   const source = readSource(file);
-  const { diagnostics } = checkSource(source);
+  const { diagnostics } = checkSource(source, { audit: false });
   if (opts.json) {
     const json = { file, diagnostics: sortDiagnostics(diagnostics).map(diagnosticToJson) };
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');

@@ -17,11 +17,13 @@ import type { IrGraph } from '../../ir/types.ts';
 import { irToOnnx } from '../../onnx/ir-to-onnx.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession } from '../../runtime/session.ts';
+import { diagnosticToJson, sortDiagnostics } from '../format-diagnostics.ts';
 import { UserError, readSource, writeFileAtomic } from '../io.ts';
 import { printDiagnosticsToStderr } from '../load.ts';
 
 interface InspectOptions extends InspectInputOptions {
   output?: string;
+  json?: boolean;
 }
 
 export function registerInspect(program: Command): void {
@@ -35,6 +37,7 @@ export function registerInspect(program: Command): void {
     .option('--tokens <ids>', 'a raw prompt of token ids (or names), comma-separated, instead of task inputs')
     .option('--steps <n>', "tokens to generate (default: the task's decode count)")
     .option('-o, --output <path>', 'where to write the page (default: <basename>.html here)')
+    .option('--json', 'print {file, output, bytes, prompt, generated, operands, answer, expected} as JSON')
     .action((file: string, opts: InspectOptions) => inspect(file, opts));
 }
 
@@ -47,14 +50,30 @@ async function inspect(file: string, opts: InspectOptions): Promise<void> {
   const compiled = compileSource(source, { dtype: 'float64' });
   printDiagnosticsToStderr(compiled, file, source);
   if (!compiled.model || !compiled.ir || hasErrors(compiled.diagnostics)) {
+    if (opts.json) process.stdout.write(`${JSON.stringify({ file, diagnostics: sortDiagnostics(compiled.diagnostics).map(diagnosticToJson) }, null, 2)}\n`);
     process.exitCode = 1;
     return;
   }
   const resolved = resolveInspectInput(compiled.model, opts);
   if (!resolved.ok) throw new UserError(resolved.message);
   const inspection = await inspectModel(compiled.model, compiled.ir, resolved.input);
-  writeFileAtomic(out, new TextEncoder().encode(renderInspection(inspection)));
+  const page = new TextEncoder().encode(renderInspection(inspection));
+  writeFileAtomic(out, page);
   const t = inspection.task;
+  if (opts.json) {
+    const json = {
+      file,
+      output: out,
+      bytes: page.byteLength,
+      prompt: resolved.input.prompt,
+      generated: inspection.generated,
+      operands: t?.operands ?? null,
+      answer: t?.answer ?? null,
+      expected: t?.expected ?? null,
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    return;
+  }
   const result = t?.answer !== undefined ? `: ${Object.values(t.operands).join(', ')} → ${t.answer}${t.answer === t.expected ? '' : ` (expected ${t.expected})`}` : '';
   process.stdout.write(`wrote ${out}${result}\n`);
 }
