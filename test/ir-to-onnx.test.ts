@@ -452,7 +452,7 @@ describe('runtime', () => {
   it("falls back to CPU with a one-line notice when CUDA can't be loaded", async () => {
     const bytes = irToOnnx(embedSoftmaxGraph('float32'));
     const opened = await openSession(bytes, { device: 'cuda', dtype: 'float32', threads: 1 });
-    // This project installs onnxruntime-node without its CUDA files (.npmrc), so the provider
+    // This project installs onnxruntime-node without its CUDA files (allowScripts), so the provider
     // library is absent unless someone followed docs/cuda.md on a GPU machine.
     const binDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'));
     const cudaInstalled = existsSync(join(binDir, 'libonnxruntime_providers_cuda.so'));
