@@ -120,5 +120,5 @@ export function checkTask(c: ModelChecker, t: TaskAst, vocab: number, tokenNames
     expect = c.text(expectSetting.value!.span);
   }
   if (c.diags.slice(before).some((d) => d.severity === 'error')) return undefined;
-  return { name: t.name.name, operands, prompt, decode, answer, expect, base: 10 };
+  return { name: t.name.name, operands, prompt, decode, answer, expect, expectFormula: expectSetting?.value, base: 10 };
 }

@@ -1,7 +1,7 @@
 // The checked model: every name resolved, every formula evaluated to float64 numbers, every shape
 // known. This is what the IR lowering and the parameter audit read; nothing here refers back to
 // syntax except spans for error messages and provenance.
-import type { Span } from '../syntax/ast.ts';
+import type { Span, Expr } from '../syntax/ast.ts';
 import type { FloatDType } from '../ir/types.ts';
 
 /** A dense matrix, row-major: `data[r * cols + c]`. */
@@ -87,8 +87,12 @@ export interface TaskContract {
   decode: number;
   /** How the generated tokens are read: as digits, least or most significant first. */
   answer: 'lsb' | 'msb';
-  /** The formula for the expected answer, over the operands (evaluated with mathjs at run time). */
+  /** The formula for the expected answer over the operands, as written in the source. */
   expect: string;
+  /** The same formula as the parser read it. The runtime evaluates this with the checker's own
+   * evaluator, so `expect` means what the same text means in a weight formula. Not stored in the
+   * ONNX metadata; a contract without it (read back from metadata) is parsed from `expect`. */
+  expectFormula?: Expr;
   base: number;
 }
 

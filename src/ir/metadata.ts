@@ -29,6 +29,7 @@ export function modelMetadata(model: CheckedModel, dtype: FloatDType): Record<st
     [METADATA_KEYS.dtype]: dtype,
     [METADATA_KEYS.vocab]: JSON.stringify({ size: model.vocab, names: model.tokenNames ?? null }),
   };
-  if (model.task) meta[METADATA_KEYS.task] = JSON.stringify(model.task);
+  // The formula's syntax tree stays out: the text says the same, and readers parse it again.
+  if (model.task) meta[METADATA_KEYS.task] = JSON.stringify({ ...model.task, expectFormula: undefined });
   return meta;
 }

@@ -1,7 +1,8 @@
 // Running a task contract: building prompts from operand values, reading the generated digits
-// back, and computing the expected answer from the contract's formula (with mathjs).
-import type { EvalFunction, MathJsInstance } from 'mathjs';
-import { loadMathjs } from '../check/mathjs.ts';
+// back, and computing the expected answer from the contract's formula (with the checker's evaluator).
+import { EvalError, Evaluator, Scope } from '../check/evaluate.ts';
+import { parseFormula } from '../syntax/parse.ts';
+import type { Expr } from '../syntax/ast.ts';
 import type { TaskContract } from '../check/model.ts';
 
 export type Operands = Record<string, number>;
@@ -30,18 +31,34 @@ export function readAnswer(task: TaskContract, generated: readonly number[]): nu
   return value;
 }
 
-let mathjs: MathJsInstance | undefined;
-const compiled = new Map<string, EvalFunction>();
+// One formula language: `expect` is evaluated by the checker's evaluator, on the syntax tree the
+// checker read (or, for a contract read back from ONNX metadata, on its text parsed by the same
+// grammar), so it means exactly what the same text means in a weight formula.
+const evaluator = new Evaluator();
+const parsedFormulas = new Map<string, Expr>();
+
+function expectFormula(task: TaskContract): Expr {
+  if (task.expectFormula) return task.expectFormula;
+  let expr = parsedFormulas.get(task.expect);
+  if (!expr) {
+    const parsed = parseFormula(task.expect);
+    if (!parsed.expr) throw new Error(`the task's expected answer \`${task.expect}\` is not a formula: ${parsed.diagnostics[0]?.message ?? 'parse error'}`);
+    expr = parsed.expr;
+    parsedFormulas.set(task.expect, expr);
+  }
+  return expr;
+}
 
 export function expectedAnswer(task: TaskContract, operands: Operands): number {
-  let f = compiled.get(task.expect);
-  if (!f) {
-    // mathjs's default configuration, as `expect` formulas have always been read; loaded on first use.
-    mathjs ??= (({ create, all }) => create(all))(loadMathjs());
-    f = mathjs.compile(task.expect);
-    compiled.set(task.expect, f);
+  const scope = new Scope();
+  for (const [name, value] of Object.entries(operands)) scope.set(name, value);
+  let v: unknown;
+  try {
+    v = evaluator.evaluate(expectFormula(task), scope);
+  } catch (e) {
+    if (e instanceof EvalError) throw new Error(`the task's expected answer \`${task.expect}\` cannot be computed: ${e.message}`);
+    throw e;
   }
-  const v = f.evaluate({ ...operands });
   if (typeof v !== 'number') throw new Error(`the task's expected answer \`${task.expect}\` did not give a number`);
   return v;
 }

@@ -1,7 +1,7 @@
 // Stage 1: source text → AST. Lexing and parsing errors become HW001/HW002 diagnostics; Chevrotain's
 // error recovery lets one run report several of them.
 import type { IRecognitionException, IToken } from 'chevrotain';
-import type { ModelAst, Span } from './ast.ts';
+import type { Expr, ModelAst, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
 import { parserInstance } from './parser.ts';
 import { handwireLexer } from './tokens.ts';
@@ -55,6 +55,33 @@ export function parse(source: string): ParseResult {
       }));
     }
     return { diagnostics };
+  }
+}
+
+/** One formula on its own (a task's `expect` read back from ONNX metadata), parsed by the same
+ * grammar as formulas in a model: the expression, or the diagnostics of why it is not one. */
+export function parseFormula(text: string): { expr?: Expr; diagnostics: Diagnostic[] } {
+  const lexed = handwireLexer.tokenize(text);
+  const bad = lexed.errors[0]?.offset ?? (lexed.groups.errors ?? [])[0]?.startOffset;
+  if (bad !== undefined) {
+    const span: Span = { line: 1, col: bad + 1, endLine: 1, endCol: bad + 1, offset: bad, endOffset: bad };
+    return { diagnostics: [diag('HW001', `the formula \`${text}\` has a character or number handwire does not read`, span)] };
+  }
+  parserInstance.input = lexed.tokens;
+  try {
+    const cst = parserInstance.expr();
+    const diagnostics = parserInstance.errors.map((e) => parseError(e, text));
+    // `expr` stops at the first token that cannot continue the formula; anything left is an error.
+    const consumed = cst.location?.endOffset ?? -1;
+    const rest = lexed.tokens.find((t) => t.startOffset > consumed);
+    if (rest) diagnostics.push(diag('HW002', `unexpected \`${rest.image}\` after the formula`, tokenSpan(rest)));
+    if (diagnostics.length > 0) return { diagnostics };
+    const builder = new AstBuilder();
+    const expr = builder.expr(cst);
+    return builder.diagnostics.length > 0 ? { diagnostics: builder.diagnostics } : { expr, diagnostics: [] };
+  } catch (err) {
+    if (err instanceof RangeError) return { diagnostics: [diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens))] };
+    throw err;
   }
 }
 
