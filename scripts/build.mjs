@@ -34,7 +34,8 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const cli = await build({
   absWorkingDir: root,
   metafile: true,
-  entryPoints: ['src/cli/main.ts', 'src/index.ts'],
+  // The decode worker is a script of its own: worker threads start from a file.
+  entryPoints: ['src/cli/main.ts', 'src/index.ts', 'src/runtime/decode-worker.ts'],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,
@@ -71,12 +72,19 @@ const math = await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
-// The shim's './mathjs.cjs' is relative to the chunk it lands in; make sure that is dist/chunks/.
+// The shim's './mathjs.cjs' is relative to the chunk it lands in, and the decoder pool finds its
+// worker at '../runtime/decode-worker.js' from its chunk: make sure both live in dist/chunks/.
 const shimHomes = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
   (f) => f.endsWith('.js') && readFileSync(join(root, 'dist', f), 'utf8').includes('./mathjs.cjs'),
 );
 if (shimHomes.length === 0 || shimHomes.some((f) => dirname(f) !== 'chunks')) {
   throw new Error(`the mathjs loader landed in ${shimHomes.join(', ') || 'no file'}, not in dist/chunks/`);
+}
+const poolHomes = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
+  (f) => f.endsWith('.js') && readFileSync(join(root, 'dist', f), 'utf8').includes('runtime/decode-worker.js'),
+);
+if (poolHomes.length === 0 || poolHomes.some((f) => dirname(f) !== 'chunks')) {
+  throw new Error(`the decoder pool landed in ${poolHomes.join(', ') || 'no file'}, not in dist/chunks/`);
 }
 
 writeThirdPartyLicenses([cli.metafile, math.metafile]);

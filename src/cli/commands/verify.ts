@@ -12,6 +12,8 @@ import { parameterManifest } from '../../ir/metadata.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
 import { incrementalDecode } from '../../runtime/incremental.ts';
+import { openDecoderPool } from '../../runtime/decoder-pool.ts';
+import { availableParallelism } from 'node:os';
 import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS } from '../../verify/adderboard-cases.ts';
 import {
   carryChainCaseSet,
@@ -38,6 +40,7 @@ interface VerifyOptions {
   exhaustiveDigits?: string;
   carryChains?: boolean;
   fullRecompute?: boolean;
+  threads?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -54,6 +57,7 @@ export function registerVerify(program: Command): void {
     .option('--compare-dtypes', 'run the float32 and float64 builds side by side and list every disagreement')
     .option('--exhaustive-digits <k>', 'instead of the protocol: every pair of k-digit operands (at most 1,000,000 pairs: k ≤ 3 in base 10)')
     .option('--carry-chains', 'instead of the protocol: runs of 9s and every carry pattern over a sliding window')
+    .option('--threads <n>', `decoding threads, one worker each with identical results (default: the machine's cores when there are ${MIN_CASES_PER_THREAD.toLocaleString('en-US')}+ cases per core, else 1)`)
     .option('--full-recompute', 'decode by re-running the whole sequence each step (as AdderBoard does) instead of with cached keys/values')
     .action(async (file: string, opts: VerifyOptions, cmd: Command) => {
       process.exitCode = await verify(file, opts, (name) => cmd.getOptionValueSource(name) === 'cli');
@@ -76,6 +80,7 @@ async function verify(file: string, opts: VerifyOptions, given: (option: string)
   const problem = caseSetProblem(task, cases);
   if (problem) throw new UserError(problem);
 
+  const threads = chooseThreads(opts.threads, cases.pairs.length);
   // ORT's own multi-line log for a failed CUDA load is replaced by the runtime's one-line notice.
   if (opts.device === 'cuda' && process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
   const showProgress = !opts.json && process.stderr.isTTY === true;
@@ -84,22 +89,29 @@ async function verify(file: string, opts: VerifyOptions, given: (option: string)
     // times the speed; models it cannot serve, and --full-recompute, use the plain graph.
     const decodeGraph = opts.fullRecompute ? { reason: '--full-recompute' } : compileDecodeGraph(first.model, { dtype });
     const incremental = 'onnx' in decodeGraph;
-    // One intra-op thread: on 2 shared cores a second thread gains ~10% and loses 2-3x under load
-    // (docs/benchmarks.md).
-    const opened = await openSession(incremental ? decodeGraph.onnx : onnx, { device: opts.device, dtype, threads: incremental ? 1 : undefined });
-    if (opened.notice) process.stderr.write(`${opened.notice}\n`);
+    const bytes = incremental ? decodeGraph.onnx : onnx;
+    // Several threads: one worker per thread, each with its own one-thread session, each decoding a
+    // slice of every chunk (identical results: test/decoder-pool.test.ts). One thread: in process,
+    // one intra-op thread for the decode graph (on 2 shared cores a second intra-op thread gains
+    // ~10% and loses 2-3x under load, docs/benchmarks.md).
+    const pool = threads > 1 ? await openDecoderPool(bytes, { threads, dtype, device: opts.device, incremental }) : undefined;
+    const opened = pool ? undefined : await openSession(bytes, { device: opts.device, dtype, threads: incremental ? 1 : undefined });
+    const notice = pool ? pool.notice : opened!.notice;
+    if (notice) process.stderr.write(`${notice}\n`);
     if (!incremental && !opts.fullRecompute && !opts.json) process.stderr.write(`note: decoding by full recompute (${decodeGraph.reason})\n`);
     const bar = showProgress ? progressBar(opts.compareDtypes ? `${dtype} ` : '') : undefined;
     try {
-      const decoder: Decoder = incremental
-        ? (prompts, steps) => incrementalDecode(opened.session, prompts, steps)
-        : fullRecomputeDecoder(opened.session);
-      const { result, seconds } = await runCases(task, cases, decoder, { onProgress: bar?.update });
+      const decoder: Decoder = pool
+        ? (prompts, steps) => pool.decode(prompts, steps)
+        : incremental
+          ? (prompts, steps) => incrementalDecode(opened!.session, prompts, steps)
+          : fullRecomputeDecoder(opened!.session);
+      const { result, seconds } = await runCases(task, cases, decoder, { onProgress: bar?.update, chunkSize: 2048 * threads });
       const report = buildReport({
         model: modelName(first.model),
         params: parameterManifest(first.model).count,
         dtype,
-        device: opened.device,
+        device: pool ? pool.device : opened!.device,
         task,
         cases,
         result,
@@ -108,7 +120,7 @@ async function verify(file: string, opts: VerifyOptions, given: (option: string)
       return { report, result };
     } finally {
       bar?.finish();
-      await opened.session.release();
+      await (pool ? pool.close() : opened!.session.release());
     }
   };
 
@@ -177,6 +189,20 @@ function chooseCases(task: TaskContract, opts: VerifyOptions, given: (option: st
   };
   // The AdderBoard protocol is for two-input tasks; any other task gets seeded random inputs.
   return task.operands.length === 2 ? protocolCaseSet(sampling) : taskRandomCaseSet(task, sampling);
+}
+
+/** Below this many cases per thread, starting the workers (each loads onnxruntime and the
+ * model) costs more than the second core saves, so the default stays at one thread. */
+const MIN_CASES_PER_THREAD = 20_000;
+const MAX_THREADS = 64;
+
+function chooseThreads(option: string | undefined, cases: number): number {
+  if (option !== undefined) {
+    const n = parseWhole(option, '--threads');
+    if (n > MAX_THREADS) throw new UserError(`--threads ${n} is more than ${MAX_THREADS}`);
+    return n;
+  }
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(cases / MIN_CASES_PER_THREAD)));
 }
 
 function parseWhole(text: string, option: string, min = 1): number {
