@@ -1,4 +1,6 @@
-// npm run bench [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile]
+// npm run bench [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only]
+//
+// A last table compares verify --threads' worker pool (2 workers) with one thread in process.
 //
 // Additions per second on the full AdderBoard protocol (10 edge cases + 10,000 pairs from
 // random.Random(2025)), compiled from the examples in float32 and float64 and decoded greedily
@@ -32,6 +34,7 @@ import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { greedyDecode, type GreedyResult } from '../src/runtime/greedy.ts';
 import { incrementalDecode } from '../src/runtime/incremental.ts';
 import { openSession } from '../src/runtime/session.ts';
+import { openDecoderPool } from '../src/runtime/decoder-pool.ts';
 import { expectedAnswer, operandsFromPair, promptFor, readAnswer } from '../src/runtime/task.ts';
 import { protocolCases } from '../src/verify/adderboard-cases.ts';
 
@@ -45,10 +48,12 @@ interface Options {
   batch?: number;
   batchedFull: boolean;
   profile: boolean;
+  poolCases: number;
+  poolOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false };
+  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -58,6 +63,8 @@ function parseArgs(argv: string[]): Options {
     };
     if (flag === '--reps') opts.reps = value();
     else if (flag === '--baseline-cases') opts.baselineCases = value();
+    else if (flag === '--pool-cases') opts.poolCases = value();
+    else if (flag === '--pool-only') opts.poolOnly = true;
     else if (flag === '--threads') {
       opts.threads = (argv[++i] ?? '').split(',').map(Number);
       if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) throw new Error('--threads needs a list like 1,2');
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${fmtLoad()}`);
   const pairs = protocolCases();
   if (opts.profile) return profileAll(opts, pairs);
+  if (opts.poolOnly) return poolTable(opts);
   console.log(`cases: ${pairs.length} (AdderBoard protocol, seed 2025); incremental: median of ${opts.reps}; one at a time: first ${opts.baselineCases} cases`);
   console.log('');
   console.log('| model | dtype | threads | incremental add/s, median (best) | wall ms, median (min–max) | CPU ms | batched full add/s | one at a time add/s | incremental ÷ one at a time | wrong |');
@@ -170,7 +178,48 @@ async function main(): Promise<void> {
     }
   }
   console.log('');
+  await poolTable(opts);
   console.log(`load average at end: ${fmtLoad()}`);
+}
+
+/**
+ * Worker threads (verify --threads): the incremental decoder in process (1 thread) against a
+ * DecoderPool of 2 workers with one intra-op thread each, on --pool-cases cases of the protocol's
+ * generator, in the same run, median of --reps. Answers are checked against a + b.
+ */
+async function poolTable(opts: Options): Promise<void> {
+  const pairs = protocolCases({ tests: opts.poolCases });
+  console.log(`worker threads: ${pairs.length} cases, median of ${opts.reps}; speed-up = pool ÷ in process, measured in the same run`);
+  console.log('');
+  console.log('| model | dtype | in process add/s | 2 workers add/s | speed-up | wrong |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const name of EXAMPLES.slice(0, 2)) {
+    const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
+    const task = model.task!;
+    const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
+    for (const dtype of DTYPES) {
+      const bytes = irToOnnx(modelToDecodeIr(model, { dtype }));
+      const single = (await openSession(bytes, { dtype, threads: 1 })).session;
+      const pool = await openDecoderPool(bytes, { threads: 2, dtype, incremental: true });
+      let wrong = 0;
+      const rate = async (decode: (p: number[][], steps: number) => Promise<GreedyResult>) => {
+        const walls: number[] = [];
+        for (let r = 0; r < opts.reps; r++) {
+          const t = await timed(() => decode(prompts, task.decode));
+          wrong = Math.max(wrong, wrongAnswers(model, pairs, t.result));
+          walls.push(t.wall);
+        }
+        return (pairs.length / median(walls)) * 1000;
+      };
+      await pool.decode(prompts.slice(0, 1000), task.decode); // warm-up
+      const one = await rate((p, steps) => incrementalDecode(single, p, steps));
+      const two = await rate((p, steps) => pool.decode(p, steps));
+      console.log(`| ${name} | ${dtype} | ${fmtRate(one)} | ${fmtRate(two)} | ${(two / one).toFixed(2)}× | ${wrong} |`);
+      await single.release();
+      await pool.close();
+    }
+  }
+  console.log('');
 }
 
 interface ProfileEvent {
