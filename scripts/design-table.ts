@@ -1,5 +1,5 @@
 // Prints the design-library table of docs/designs.md: for every example, the parameter counts
-// (handwire's audit and the leaderboard's figure, read from ../shared/designs/README.md), the dtype
+// (handwire's audit and the leaderboard's figure, read from docs/designs/README.md), the dtype
 // its spec names, the AdderBoard protocol in float32 and float64 (accuracy, smallest logit margin
 // and its size in ULPs), the carry-chain sweep in the spec's dtype, and the header's `how` line.
 //   npx tsx scripts/design-table.ts > tmp/designs-table.md
@@ -18,10 +18,10 @@ import { buildReport, type VerifyReport } from '../src/verify/report.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
-/** The leaderboard's parameter figure per design, from the index table of the shared design notes. */
+/** The leaderboard's parameter figure per design, from the index table of docs/designs/README.md. */
 function leaderboardFigures(): Map<string, string> {
   const out = new Map<string, string>();
-  const text = readFileSync(join(ROOT, '..', 'shared', 'designs', 'README.md'), 'utf8');
+  const text = readFileSync(join(ROOT, 'docs', 'designs', 'README.md'), 'utf8');
   for (const m of text.matchAll(/^\| \[([\w-]+)\.md\]\([^)]*\) \| ([^|]+) \|/gm)) out.set(m[1]!, m[2]!.trim());
   return out;
 }

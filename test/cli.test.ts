@@ -1,6 +1,6 @@
 // The `handwire` command line, end to end: the real bin (node bin/handwire.js) in child processes,
 // on real files in a temporary directory, with models loaded by the real onnxruntime-node.
-// Expected values come from the source text and the design specs (/work/shared/designs), never
+// Expected values come from the source text and the design specs (docs/designs/), never
 // from the code under test. Every test spawns processes, so the tests run concurrently.
 
 import { runCli, type CliResult } from './helpers/cli.ts';

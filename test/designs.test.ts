@@ -1,7 +1,8 @@
 // End to end over the design library: every example compiles cleanly, counts the parameters its spec
 // states, passes Debian's onnx checker, matches an independent float64 evaluation of its spec's math
-// (test/reference/, written from ../shared/designs, not from the compiler), and adds correctly on the
-// AdderBoard edge cases and 1,000 random pairs in the dtype its spec names.
+// (test/reference/, written from the designs' math as docs/designs/ states it, not from the
+// compiler), and adds correctly on the AdderBoard edge cases and 1,000 random pairs in the dtype its
+// spec names.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import type { ReferenceDesign } from './reference/common.ts';
 interface DesignCase {
   file: string;
   reference: string;
-  /** The parameter count the spec states (../shared/designs/README.md index). */
+  /** The parameter count the spec states (the index of docs/designs/README.md). */
   specParams: number;
   specDtype: 'float32' | 'float64';
   /** Random full sequences compared against the reference. */

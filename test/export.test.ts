@@ -79,7 +79,7 @@ json.dump({"dtypes": sorted(dtypes), "logits": rows, "arrays": arrays}, sys.stdo
 `,
 );
 
-/** The AdderBoard protocol (shared/designs/README.md): edge cases, then random.Random(seed) pairs. */
+/** The AdderBoard protocol (docs/designs/README.md): edge cases, then random.Random(seed) pairs. */
 writeFileSync(
   join(scratch, 'score.py'),
   LOAD +

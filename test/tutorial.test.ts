@@ -4,10 +4,13 @@
 // - every pasted `handwire run` output: the generated tokens and the answer, re-run here;
 // - which sums each step gets right, with the right answer computed here as a + b;
 // - the logit parabola and the `digit` channel values quoted in the text, against the spec's math;
-// - the parameter counts, and that step 4 is the example file with the same numbers.
-import { readFileSync } from 'node:fs';
+// - the parameter counts, and that step 4 is the example file with the same numbers;
+// - the closing `handwire prove`, run with the real CLI: it proves, and prints what is pasted.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile.ts';
 import type { CheckedModel } from '../src/check/model.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
@@ -15,6 +18,7 @@ import { openSession, runLogits } from '../src/runtime/session.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';
 import { ADDERBOARD_EDGE_CASES, protocolCases } from '../src/verify/adderboard-cases.ts';
 import { PythonRandom } from '../src/verify/python-random.ts';
+import { runCli } from './helpers/cli.ts';
 
 type Dtype = 'float32' | 'float64';
 type Pair = readonly [number, number];
@@ -275,4 +279,26 @@ describe('docs/tutorial.md', () => {
       expect([audit.adderboard, audit.strict]).toEqual([6, 20]);
     });
   });
+});
+
+describe('the closing proof', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'handwire-tutorial-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is the last command of the page, and the real CLI prints the pasted PROVED certificate', async () => {
+    const proves = [...tutorial.matchAll(/^\$ npx handwire prove (step(\d)\.hw)( [^\n]*)?\n([\s\S]*?)\n```/gm)];
+    expect(proves.length).toBeGreaterThan(0);
+    const last = proves.at(-1)!;
+    const [, file, step, args, pasted] = last;
+    // Nothing is run after it: the tutorial ends on this certificate.
+    expect(tutorial.slice(last.index! + last[0].length)).not.toMatch(/^\$ /m);
+    // The file the reader has made by then: the step's block, as `stepN.hw`.
+    writeFileSync(join(dir, file!), steps[Number(step) - 1]!);
+    const r = await runCli(['prove', file!, ...(args ?? '').trim().split(/\s+/).filter(Boolean)], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0); // prove exits 0 only when it proved
+    expect(r.stdout.split('\n')[0]).toMatch(/: PROVED: /);
+    // The pasted output is the real one, except the time it took.
+    const lines = (text: string) => text.trim().split('\n').filter((l) => !/^\s*time: /.test(l));
+    expect(lines(pasted!)).toEqual(lines(r.stdout));
+  }, 600_000);
 });

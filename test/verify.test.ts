@@ -1,6 +1,6 @@
 // `handwire verify`: case lists, report arithmetic, the decoder driver and the command, on the real
-// onnxruntime. Expectations come from the AdderBoard protocol text and the shared CSV
-// (/work/shared/designs/README.md, /work/shared/adderboard), the 10p spec's prompt layout, and
+// onnxruntime. Expectations come from the AdderBoard protocol text and the official CSV of random
+// pairs (docs/designs/README.md, test/data/), the 10p spec's prompt layout, and
 // float64 arithmetic done here (a + b, bit-level float neighbours, bisection) — never from the
 // code under test.
 
@@ -23,7 +23,7 @@ import { PROTOCOL_EDGE_CASES } from './reference/common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE_10P = join(ROOT, 'examples', 'adder', 'adder-10p-rope19.hw');
-const CSV = resolve(ROOT, '..', 'shared', 'adderboard', 'seed2025_random_pairs.csv');
+const CSV = join(ROOT, 'test', 'data', 'seed2025_random_pairs.csv');
 const TMP = mkdtempSync(join(tmpdir(), 'handwire-verify-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 

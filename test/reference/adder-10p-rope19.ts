@@ -1,4 +1,4 @@
-// Independent float64 reference for adder-10p-rope19 (/work/shared/designs/adder-10p-rope19.md).
+// Independent float64 reference for adder-10p-rope19 (docs/designs/adder-10p-rope19.md).
 // Follows the spec's §3 literally with the float64 FORMULA values of the §4 parameters (not the
 // float32-rounded stored values). RoPE angles are p·ω in float64 (the original forms them in
 // float32, §3.5; this reference is deliberately pure float64).

@@ -1,5 +1,5 @@
 // Independent float64 reference for adder-121p-qwen3-gqa
-// (/work/shared/designs/adder-121p-qwen3-gqa.md): one stock Qwen3 layer, followed literally from §3
+// (docs/designs/adder-121p-qwen3-gqa.md): one stock Qwen3 layer, followed literally from §3
 // with the float64 formula values of every weight.
 import {
   type ReferenceDesign,

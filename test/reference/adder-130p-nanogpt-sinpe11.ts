@@ -1,5 +1,5 @@
 // Independent float64 reference for adder-130p-nanogpt-sinpe11
-// (/work/shared/designs/adder-130p-nanogpt-sinpe11.md). Follows §3 literally, full nanoGPT
+// (docs/designs/adder-130p-nanogpt-sinpe11.md). Follows §3 literally, full nanoGPT
 // matrices, constants from their formulas in float64 (the original ran in float32, §6).
 import { type ReferenceDesign, causalSoftmax, digitAt, dot, matvec, readLsbFirst, relu } from './common.ts';
 

@@ -1,5 +1,5 @@
 // Independent float64 reference for adder-20p-rope19-relu
-// (/work/shared/designs/adder-20p-rope19-relu.md). Follows §3 literally with the float64 formula
+// (docs/designs/adder-20p-rope19-relu.md). Follows §3 literally with the float64 formula
 // values of the §4 parameters; RoPE angles p·ω are formed in float64 (the original: float32, §3.4).
 import {
   type ReferenceDesign,

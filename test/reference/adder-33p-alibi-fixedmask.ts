@@ -1,5 +1,5 @@
 // Independent float64 reference for adder-33p-alibi-fixedmask
-// (/work/shared/designs/adder-33p-alibi-fixedmask.md). Follows §3 literally in float64
+// (docs/designs/adder-33p-alibi-fixedmask.md). Follows §3 literally in float64
 // (the original is float64 too). Excluded score-table entries are −∞ (weight exactly 0).
 import { type ReferenceDesign, digitAt, matvec, relu, softmax } from './common.ts';
 

@@ -1,5 +1,5 @@
 // Independent float64 reference for adder-36p-alibi-2layer
-// (/work/shared/designs/adder-36p-alibi-2layer.md). Follows §3 literally in float64 (the original
+// (docs/designs/adder-36p-alibi-2layer.md). Follows §3 literally in float64 (the original
 // is float64 too), softmax1 exactly as specified: no max subtraction, +1 in the denominator.
 //
 // The design predicts argmin of 10 distance outputs y_0..y_9. To fit ReferenceDesign (argmax),

@@ -1,4 +1,4 @@
-// Independent float64 reference for adder-50p-sinpe11 (/work/shared/designs/adder-50p-sinpe11.md).
+// Independent float64 reference for adder-50p-sinpe11 (docs/designs/adder-50p-sinpe11.md).
 // Follows §3 literally; constants from their formulas in float64 (the original ran in float32).
 import { type ReferenceDesign, causalSoftmax, digitAt, dot, readLsbFirst, relu } from './common.ts';
 

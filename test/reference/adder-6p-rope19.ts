@@ -1,4 +1,4 @@
-// Independent float64 reference for adder-6p-rope19 (/work/shared/designs/adder-6p-rope19.md).
+// Independent float64 reference for adder-6p-rope19 (docs/designs/adder-6p-rope19.md).
 // Follows the spec's §3 literally; constants are computed from the §4 formulas in float64.
 import {
   type ReferenceDesign,

@@ -1,5 +1,5 @@
 // Shared float64 helpers for the independent reference evaluators of the AdderBoard designs
-// (/work/shared/designs/*.md). Everything here is plain JavaScript `number` (IEEE float64);
+// (docs/designs/*.md). Everything here is plain JavaScript `number` (IEEE float64);
 // nothing is rounded to float32. Keep this file small and its exported names stable: the
 // references for all eight designs import it.
 
@@ -132,7 +132,7 @@ export function greedyAdd(design: ReferenceDesign, a: number, b: number): number
   return design.readAnswer(greedyDecode(design, a, b).generated);
 }
 
-/** The AdderBoard protocol's ten fixed edge cases, in order, as /work/shared/designs/README.md lists
+/** The AdderBoard protocol's ten fixed edge cases, in order, as docs/designs/README.md lists
  * them (the all-nines pair really is there twice). Written here from the protocol text, not taken
  * from src/, so tests can check the implementation against it. */
 export const PROTOCOL_EDGE_CASES: ReadonlyArray<readonly [number, number]> = [

@@ -1,5 +1,5 @@
 // Checks of the independent float64 references for the RoPE-19 family (6p, 10p, 20p) and the
-// 121p Qwen3 design, against the specs in /work/shared/designs/.
+// 121p Qwen3 design, against the specs in docs/designs/.
 import { describe, expect, it } from 'vitest';
 import { type ReferenceDesign, greedyAdd, greedyDecode, topTwoGap, PROTOCOL_EDGE_CASES } from './common.ts';
 import * as r6 from './adder-6p-rope19.ts';

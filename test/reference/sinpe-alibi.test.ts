@@ -1,5 +1,5 @@
 // Checks of the independent float64 references for the sinpe11 (130p, 50p) and ALiBi (33p, 36p)
-// designs in /work/shared/designs/: printed constants are reproduced by their formulas, and greedy
+// designs in docs/designs/: printed constants are reproduced by their formulas, and greedy
 // decoding adds correctly on the AdderBoard edge cases and on seeded random pairs.
 import { describe, expect, it } from 'vitest';
 import { type ReferenceDesign, greedyAdd, greedyDecode, topTwoGap, PROTOCOL_EDGE_CASES } from './common.ts';
