@@ -6,7 +6,7 @@
 #                            [--part-size 60M] [--xz-level 6]
 #
 # Writes DIR (default .gpu-bundle/, git-ignored):
-#   parts/base.tar.xz.NN      Node.js (this machine's process.execPath), the built dist/, bin/,
+#   parts/base.tar.xz.NN      Node.js (this machine's process.execPath, stripped), the built dist/, bin/,
 #                             package.json, examples/ and production node_modules (npm ci
 #                             --omit=dev, ONNXRUNTIME_NODE_INSTALL=skip; onnxruntime-node's native
 #                             files for linux/x64 only)
@@ -67,7 +67,12 @@ mkdir -p "$STAGE/base/node/bin" "$STAGE/base/app" "$CACHE" "$PARTS"
 APP=$STAGE/base/app
 
 say "node: $NODE_BIN ($(node --version)); needs ${GLIBC_NEED:-?}, libstdc++, libgcc_s (ldd)"
-cp "$NODE_BIN" "$STAGE/base/node/bin/node"
+# The official binary carries its symbol table and some debug info (~12 MB): strip a copy.
+if command -v strip >/dev/null && strip -o "$STAGE/base/node/bin/node" "$NODE_BIN" && "$STAGE/base/node/bin/node" -e 0; then
+  say "node: stripped copy"
+else
+  cp "$NODE_BIN" "$STAGE/base/node/bin/node"
+fi
 
 say "app: dist/ bin/ package.json package-lock.json examples/"
 cp -r "$ROOT/dist" "$ROOT/bin" "$ROOT/examples" "$APP/"

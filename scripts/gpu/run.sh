@@ -17,6 +17,7 @@
 #   HW_TESTS      random pairs per verify (default 10000: the protocol's 10,010 cases)
 #   HW_COMPARE_CASES, HW_SWEEP_CASES, HW_SWEEP_BATCHES, HW_SWEEP_REPS, HW_CPU_THREADS: sizes of
 #                 steps 2 and 3 (defaults 1000; 10010; 256,1024,4096,10010; 3; 1)
+#   HW_STAGE_ONLY=1  unpack only (the first of two calls, when the parts do not fit one; docs/cuda.md)
 #   HW_QUICK=1    a small run for tests on a CPU machine (HW_TESTS=200, 300 cases, batches 64,300, 1 rep)
 set -uo pipefail
 
@@ -61,14 +62,19 @@ unpack() { # name: cat its parts in order into tar
   fi
   cat "${parts[@]}" | unxz | tar -xf - -C "$WORK"
 }
-if [ -f "$WORK/MANIFEST.txt" ] && cmp -s "$WORK/MANIFEST.txt" <(cat "$PARTS"/base.tar.xz.* | unxz | tar -xOf - ./MANIFEST.txt 2>/dev/null); then
-  say "bundle already unpacked in $WORK"
+# A warm machine keeps /tmp between calls: a base unpacked by an earlier call (whose parts this call
+# need not carry again) is reused when its checksums match, or when no base part came this time.
+base_sums=$(grep ' base\.tar\.xz\.' "$PARTS/SHA256SUMS" 2>/dev/null || true)
+if [ -f "$WORK/.base-sums" ] && { [ "$(cat "$WORK/.base-sums")" = "$base_sums" ] || [ ! -f "$PARTS/base.tar.xz.00" ]; }; then
+  say "base already unpacked in $WORK (by an earlier call)"
 else
   rm -rf "$WORK" && mkdir -p "$WORK"
-  unpack base || { say "no base parts in $PARTS"; exit 2; }
+  unpack base || { say "no base parts in $PARTS and none unpacked in $WORK"; exit 2; }
+  echo "$base_sums" > "$WORK/.base-sums"
   say "unpacked base into $WORK ($(du -sh "$WORK" | cut -f1))"
 fi
 if [ -f "$PARTS/provider.tar.xz.00" ] && unpack provider; then say "unpacked the CUDA provider"; fi
+if [ "${HW_STAGE_ONLY:-0}" = 1 ]; then say "HW_STAGE_ONLY=1: unpacked, stopping here"; "$WORK/node/bin/node" --version; exit 0; fi
 sed 's/^/bundle: /' "$WORK/MANIFEST.txt"
 NODE=$WORK/node/bin/node
 APP=$WORK/app
