@@ -22,6 +22,7 @@ import { modelToTorch } from '../src/python/model-to-torch.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
 import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/verify/adderboard-cases.ts';
+import { runCli } from './helpers/cli.ts';
 
 const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-9; // |torch − ORT| / max(1, row max |ORT logit|), float64 against float64
@@ -232,5 +233,38 @@ describe.concurrent.each(designs)('torch export of %s', (file) => {
       if (model.dtype !== 'float64') expect(got.failures_declared).toEqual([]);
       expect(got.metadata!.params).toBe(model.values.filter((v) => v.kind === 'param').reduce((n, v) => n + v.values.length, 0));
     }
+  });
+});
+
+describe('handwire export --format torch', () => {
+  it('writes the same file as the library, in the dtype asked for', async () => {
+    const file = 'examples/adder/adder-130p-nanogpt-sinpe11.hw';
+    const out = join(scratch, 'cli-130p.py');
+    const r = await runCli(['export', file, '--format', 'torch', '-o', out, '--dtype', 'float64'], { cwd: process.cwd() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote .*cli-130p\.py \(\d+ bytes, 130 parameters, float64\)\n$/);
+    const source = readFileSync(file, 'utf8');
+    const model = compileSource(source, { dtype: 'float64' }).model!;
+    expect(readFileSync(out, 'utf8')).toBe(modelToTorch(model, { dtype: 'float64', source, sourceName: 'adder-130p-nanogpt-sinpe11.hw' }));
+  });
+
+  it('exports a model without a task: the module runs, and there is no add() or solve()', async () => {
+    const file = join(scratch, 'no-task.hw');
+    writeFileSync(file, 'model m {\n  vocab 2\n  residual [y]\n  embed E[t] = [t]\n  head tied E\n}\n');
+    const out = join(scratch, 'no_task.py');
+    const r = await runCli(['export', file, '--format', 'torch', '-o', out], { cwd: scratch });
+    expect(r.code).toBe(0);
+    const script = [
+      'import importlib.util, json, sys, torch',
+      'spec = importlib.util.spec_from_file_location("m", sys.argv[1])',
+      'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+      'model, meta = m.build_model()',
+      'y = model(torch.tensor([[0, 1, 1]]))',
+      'print(json.dumps({"dtype": str(y.dtype), "logits": y.tolist(), "entries": [hasattr(m, "add"), hasattr(m, "solve")]}))',
+    ].join('\n');
+    const { stdout } = await run(PYTHON, ['-c', script, out]);
+    // Embedding t -> [t], tied head: logit of token u at a position holding t is u * t.
+    expect(JSON.parse(stdout)).toEqual({ dtype: 'torch.float32', logits: [[[0, 0], [0, 1], [0, 1]]], entries: [false, false] });
   });
 });
