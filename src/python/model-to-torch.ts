@@ -274,6 +274,9 @@ class Norm(nn.Module):
             x = x + self.bias
         return x
 
+    def extra_repr(self):
+        return "%s, eps=%r" % (self.kind, self.eps)
+
 
 class Rope(nn.Module):
     """Rotary positions on the pairs (i, i + dim/2) of each head: y = x cos + swap(x) sin with
@@ -377,8 +380,8 @@ class MLP(nn.Module):
 
     def __init__(self, pre_norm, act, down_proj, in_proj=None, gate_proj=None, up_proj=None):
         super().__init__()
-        self.pre_norm, self.act, self.down_proj = pre_norm, act, down_proj
-        self.in_proj, self.gate_proj, self.up_proj = in_proj, gate_proj, up_proj
+        self.pre_norm, self.in_proj, self.gate_proj, self.up_proj = pre_norm, in_proj, gate_proj, up_proj
+        self.act, self.down_proj = act, down_proj
 
     def forward(self, x):
         h = self.pre_norm(x)

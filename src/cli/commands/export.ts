@@ -1,9 +1,10 @@
 // `handwire export FILE… [--format adderboard|torch] [-o PATH] [--dtype float32|float64] [--json]`:
 // each design as one self-contained Python file, written atomically: the AdderBoard submission
 // format in numpy only (adderboard), or a PyTorch nn.Module of the design with its weights and the
-// same build_model()/add() entry points (torch; docs/export.md). The default name is the design's name as an importable Python module
-// (adder-10p-rope19.hw → adder_10p_rope19.py) in the current directory; `-o` names the file when
-// one design is exported (a path ending in .py) or the directory to write into.
+// same build_model()/add() entry points (torch; docs/export.md). The default name is the design's
+// name as an importable Python module (adder-10p-rope19.hw → adder_10p_rope19.py, or
+// adder_10p_rope19_torch.py for torch) in the current directory; `-o` names the file when one
+// design is exported (a path ending in .py) or the directory to write into.
 import { basename, extname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { compileSource } from '../../compile.ts';
@@ -56,7 +57,7 @@ interface Exported {
 
 function exportAll(files: string[], opts: ExportOptions): void {
   if (files.length === 0) throw new UserError('name at least one .hw file to export');
-  const outputs = files.map((file) => outputPath(file, files.length, opts.output));
+  const outputs = files.map((file) => outputPath(file, files.length, opts.output, opts.format));
   // Refuse every slip before writing anything, so a bad argument leaves no half-done batch.
   files.forEach((file, i) => {
     if (resolve(outputs[i]!) === resolve(file)) throw new UserError(`refusing to write the export over its own source ${file}`);
@@ -101,8 +102,9 @@ function exportAll(files: string[], opts: ExportOptions): void {
   else for (const e of done) process.stdout.write(`wrote ${e.output} (${e.bytes} bytes, ${e.parameters} parameters, ${e.dtype})\n`);
 }
 
-function outputPath(file: string, count: number, output: string | undefined): string {
-  const name = `${pythonModuleName(file)}.py`;
+function outputPath(file: string, count: number, output: string | undefined, format: ExportOptions['format']): string {
+  // The torch file gets its own default name, so exporting both formats keeps both.
+  const name = `${pythonModuleName(file)}${format === 'torch' ? '_torch' : ''}.py`;
   if (output === undefined) return name;
   if (output.endsWith('.py') && !isDirectory(output)) {
     if (count > 1) throw new UserError(`-o ${output} names one file, but ${count} designs are being exported; give a directory`);
