@@ -52,7 +52,7 @@ export const COMMAND_INDEX: Readonly<Record<string, CommandEntry>> = {
   },
   export: {
     args: '<files...>',
-    summary: 'export .hw designs as Python: an AdderBoard submission (numpy, self-contained)',
+    summary: 'export .hw designs as Python: an AdderBoard submission (numpy) or a PyTorch module, self-contained',
     load: async () => (await import('./commands/export.ts')).registerExport,
   },
   'build-examples': {

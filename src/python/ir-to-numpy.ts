@@ -63,7 +63,7 @@ export function irToNumpy(graph: IrGraph, opts: NumpyExportOptions = {}): string
 
 // ---------------------------------------------------------------- header and task contract
 
-interface Header {
+export interface Header {
   name: string;
   author: string;
   params: number;
@@ -83,7 +83,7 @@ function parseJson(graph: IrGraph, key: string): unknown {
   }
 }
 
-function readHeader(graph: IrGraph): Header {
+export function readHeader(graph: IrGraph): Header {
   const about = (parseJson(graph, METADATA_KEYS.about) ?? {}) as Record<string, string | string[]>;
   const manifest = parseJson(graph, METADATA_KEYS.params) as
     | { count: number; params: { name: string; shape: number[]; count: number; values: number[]; line: number }[] }
@@ -136,11 +136,11 @@ function moduleDocstring(graph: IrGraph, h: Header, sourceName: string | undefin
   return `"""${lines.map(docstringSafe).join('\n')}\n"""`;
 }
 
-function docstringSafe(line: string): string {
+export function docstringSafe(line: string): string {
   return line.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
 }
 
-function metadataBlock(h: Header): string {
+export function metadataBlock(h: Header): string {
   const tricks = h.tricks.map((t) => `        ${pyString(t)},`).join('\n');
   return [
     '# What AdderBoard prints about the submission (from the .hw `about` block).',
@@ -154,7 +154,7 @@ function metadataBlock(h: Header): string {
   ].join('\n');
 }
 
-function taskBlock(task: TaskContract): string {
+export function taskBlock(task: TaskContract): string {
   const slots = task.prompt.map((s) => (s.kind === 'token' ? `("token", ${s.token})` : `("digit", ${pyString(s.operand)}, ${s.place})`));
   const rows: string[] = [];
   for (let i = 0; i < slots.length; i += 6) rows.push(`    ${slots.slice(i, i + 6).join(', ')},`);

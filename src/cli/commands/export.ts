@@ -1,8 +1,10 @@
-// `handwire export FILE… [--format adderboard] [-o PATH] [--dtype float32|float64] [--json]`: each
-// design as one self-contained Python file (numpy only) in the AdderBoard submission format,
-// written atomically. The default name is the design's name as an importable Python module
-// (adder-10p-rope19.hw → adder_10p_rope19.py) in the current directory; `-o` names the file when
-// one design is exported (a path ending in .py) or the directory to write into.
+// `handwire export FILE… [--format adderboard|torch] [-o PATH] [--dtype float32|float64] [--json]`:
+// each design as one self-contained Python file, written atomically: the AdderBoard submission
+// format in numpy only (adderboard), or a PyTorch nn.Module of the design with its weights and the
+// same build_model()/add() entry points (torch; docs/export.md). The default name is the design's
+// name as an importable Python module (adder-10p-rope19.hw → adder_10p_rope19.py, or
+// adder_10p_rope19_torch.py for torch) in the current directory; `-o` names the file when one
+// design is exported (a path ending in .py) or the directory to write into.
 import { basename, extname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { compileSource } from '../../compile.ts';
@@ -10,11 +12,12 @@ import { hasErrors } from '../../diagnostics.ts';
 import { parameterManifest } from '../../ir/metadata.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { irToNumpy, NumpyExportError } from '../../python/ir-to-numpy.ts';
+import { modelToTorch } from '../../python/model-to-torch.ts';
 import { diagnosticToJson, sortDiagnostics } from '../format-diagnostics.ts';
 import { isDirectory, readSource, UserError, writeFileAtomic } from '../io.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';
 
-export const EXPORT_FORMATS = ['adderboard'] as const;
+export const EXPORT_FORMATS = ['adderboard', 'torch'] as const;
 
 interface ExportOptions {
   format: (typeof EXPORT_FORMATS)[number];
@@ -27,9 +30,9 @@ interface ExportOptions {
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('export .hw designs as Python: an AdderBoard submission (numpy, self-contained)')
+    .description('export .hw designs as Python: an AdderBoard submission (numpy) or a PyTorch module, self-contained')
     .argument('[files...]', '.hw designs with a task block')
-    .addOption(new Option('--format <format>', 'what to write: adderboard = build_model() and add(model, a, b) in numpy').choices(EXPORT_FORMATS).default('adderboard'))
+    .addOption(new Option('--format <format>', 'what to write: adderboard = build_model() and add(model, a, b) in numpy; torch = an nn.Module of the design with its weights, and the same entry points').choices(EXPORT_FORMATS).default('adderboard'))
     // The first form of this command took its one input as an option; kept so old scripts run.
     .addOption(new Option('--adderboard <file>', 'same as `export FILE --format adderboard`').hideHelp())
     .option('-o, --output <path>', 'the file to write (one design, a path ending in .py) or the directory to write into (default: here)')
@@ -54,7 +57,7 @@ interface Exported {
 
 function exportAll(files: string[], opts: ExportOptions): void {
   if (files.length === 0) throw new UserError('name at least one .hw file to export');
-  const outputs = files.map((file) => outputPath(file, files.length, opts.output));
+  const outputs = files.map((file) => outputPath(file, files.length, opts.output, opts.format));
   // Refuse every slip before writing anything, so a bad argument leaves no half-done batch.
   files.forEach((file, i) => {
     if (resolve(outputs[i]!) === resolve(file)) throw new UserError(`refusing to write the export over its own source ${file}`);
@@ -75,7 +78,10 @@ function exportAll(files: string[], opts: ExportOptions): void {
     }
     try {
       // Only the base name goes into the file, so the same source exports identically anywhere.
-      const python = irToNumpy(compiled.ir, { source, sourceName: basename(file) });
+      const python =
+        opts.format === 'torch'
+          ? modelToTorch(compiled.model, { dtype: compiled.ir.dtype, source, sourceName: basename(file) })
+          : irToNumpy(compiled.ir, { source, sourceName: basename(file) });
       return { python, parameters: parameterManifest(compiled.model).count, dtype: compiled.ir.dtype };
     } catch (e) {
       if (e instanceof NumpyExportError) throw new UserError(`cannot export ${file}: ${e.message}`);
@@ -96,8 +102,9 @@ function exportAll(files: string[], opts: ExportOptions): void {
   else for (const e of done) process.stdout.write(`wrote ${e.output} (${e.bytes} bytes, ${e.parameters} parameters, ${e.dtype})\n`);
 }
 
-function outputPath(file: string, count: number, output: string | undefined): string {
-  const name = `${pythonModuleName(file)}.py`;
+function outputPath(file: string, count: number, output: string | undefined, format: ExportOptions['format']): string {
+  // The torch file gets its own default name, so exporting both formats keeps both.
+  const name = `${pythonModuleName(file)}${format === 'torch' ? '_torch' : ''}.py`;
   if (output === undefined) return name;
   if (output.endsWith('.py') && !isDirectory(output)) {
     if (count > 1) throw new UserError(`-o ${output} names one file, but ${count} designs are being exported; give a directory`);
