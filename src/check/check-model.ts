@@ -5,14 +5,13 @@ import type { Expr, ModelAst, Span } from '../syntax/ast.ts';
 import { diag, type Diagnostic, hasErrors, NO_SPAN } from '../diagnostics.ts';
 import { CONSTANTS, EvalError, Evaluator, flatten, Scope, shapeOf, type Value } from './evaluate.ts';
 import type { InputNames } from './linear-map.ts';
-import type { CheckedModel, LayerSpec, Matrix, NamedValue } from './model.ts';
+import type { CheckedModel, FloatDType, LayerSpec, Matrix, NamedValue } from './model.ts';
 import { checkComponent, checkNorm } from './check-blocks.ts';
 import { affineMap } from './linear-map.ts';
 import { checkTask } from './check-task.ts';
-import type { FloatDType } from '../ir/types.ts';
+import { LIMITS } from '../limits.ts';
+import type { CheckContext } from './context.ts';
 
-/** Sizes above these are refused before anything is allocated. */
-export const LIMITS = { vocab: 100_000, channels: 4096, context: 8192, layers: 1000, headsTimesDim: 4096, tableEntries: 50_000_000 };
 
 export interface CheckOptions {
   /** Record every weight formula's fixed constants (for the parameter audit). */
@@ -60,7 +59,7 @@ export function checkModel(ast: ModelAst, source: string, opts: CheckOptions = {
   return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags };
 }
 
-export class ModelChecker {
+export class ModelChecker implements CheckContext {
   readonly diags: Diagnostic[] = [];
   readonly ev = new Evaluator();
   private reads = new Set<string>();
