@@ -25,7 +25,7 @@ export interface Stage {
  * the inspector beside verify (both read a run model), the CLI and the library entry on top. The
  * shared leaves (diagnostics, limits, util) import no stage, so every stage may import them. */
 export const HANDWIRE_STAGES: Stage[] = [
-  { name: 'shared', rank: 0, paths: ['diagnostics.ts', 'limits.ts', 'util/'] },
+  { name: 'shared', rank: 0, paths: ['diagnostics.ts', 'diagnostics-help.ts', 'limits.ts', 'util/'] },
   { name: 'syntax', rank: 1, paths: ['syntax/'] },
   { name: 'check', rank: 2, paths: ['check/'] },
   { name: 'ir', rank: 3, paths: ['ir/'] },

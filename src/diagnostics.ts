@@ -1,5 +1,6 @@
 // The one catalogue of diagnostics. Every stage reports problems as data built from these entries;
-// only the CLI turns them into text. Codes are stable: tests, docs and users refer to them.
+// only the CLI turns them into text. Codes are stable: tests, docs and users refer to them. Each
+// code's explanation and example fix are in diagnostics-help.ts (`handwire explain HWnnn`).
 // It imports nothing from the stages, so every stage can import it.
 
 /** A stretch of source text: what a diagnostic points at, and where each AST node came from. */

@@ -11,6 +11,7 @@ import { UserError } from './io.ts';
 import { registerBuildExamples } from './commands/build-examples.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCompile } from './commands/compile.ts';
+import { registerExplain } from './commands/explain.ts';
 import { registerExport } from './commands/export.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerParams } from './commands/params.ts';
@@ -28,6 +29,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerInspect,
   registerExport,
   registerBuildExamples,
+  registerExplain,
 ];
 
 const EXIT_FAILURE = 2;
