@@ -1,6 +1,18 @@
 // The one catalogue of diagnostics. Every stage reports problems as data built from these entries;
-// only the CLI turns them into text. Codes are stable: tests, docs and users refer to them.
-import type { Span } from './syntax/ast.ts';
+// only the CLI turns them into text. Codes are stable: tests, docs and users refer to them. Each
+// code's explanation and example fix are in diagnostics-help.ts (`handwire explain HWnnn`).
+// It imports nothing from the stages, so every stage can import it.
+
+/** A stretch of source text: what a diagnostic points at, and where each AST node came from. */
+export interface Span {
+  /** 1-based line and column of the first character; end is inclusive of the last character. */
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  offset: number;
+  endOffset: number;
+}
 
 export type Severity = 'error' | 'warning';
 

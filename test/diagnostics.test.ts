@@ -214,6 +214,28 @@ describe('diagnostics by code', () => {
       expectDiagnostic(src, { code: 'HW016', severity: 'error', at: 'context 99999999999', words: ['context 99999999999', 'out of range'] });
     });
 
+    it('a task longer than any context: one error, at the part that asks for more', () => {
+      // The checker used to cap the context at its limit silently, and `verify` found out later.
+      const prompt = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a lsb, 0 * 9000, b lsb, 0]');
+      const d = expectDiagnostic(prompt, {
+        code: 'HW016', severity: 'error', at: 'prompt [', covers: 'prompt [a lsb, 0 * 9000, b lsb, 0]',
+        words: ['9007 positions', 'prompt 9005 + decode 3', 'context limit of 8192'], hint: ['prompt + decode may be at most 8193'],
+      });
+      expect(d.related?.map((r) => textOf(prompt, { ...d, span: r.span }))).toEqual(['decode 3']);
+      // One mistake, one error: the RoPE angles and the causal mask do not complain about it too.
+      expect(checkSource(prompt).diagnostics.filter((x) => x.severity === 'error')).toHaveLength(1);
+
+      const decode = mutate('decode 3', 'decode 9000');
+      const e = expectDiagnostic(decode, { code: 'HW016', severity: 'error', at: 'decode 9000', covers: 'decode 9000', words: ['9005 positions', 'prompt 6 + decode 9000'] });
+      expect(e.related?.map((r) => textOf(decode, { ...e, span: r.span }))).toEqual(['prompt [a lsb, 0, b lsb, 0]']);
+      expect(checkSource(decode).diagnostics.filter((x) => x.severity === 'error')).toHaveLength(1);
+      // At the limit the model checks, with exactly the context the task needs (without the causal
+      // mask, whose 8192² table is over a limit of its own).
+      const longest = mutate('      causal\n', '', mutate('decode 3', 'decode 8187'));
+      expect(checkSource(longest).diagnostics).toEqual([]);
+      expect(checkSource(longest).model?.context).toBe(8192);
+    });
+
     it('a huge repeat', () => {
       const src = mutate('  layer {', '  repeat 100000000 {\n  layer {').replace('  head tied E', '  }\n  head tied E');
       expectDiagnostic(src, { code: 'HW016', severity: 'error', at: '100000000', covers: '100000000', words: ['repeat count 100000000', 'out of range'] });

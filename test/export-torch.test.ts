@@ -22,6 +22,7 @@ import { modelToTorch } from '../src/python/model-to-torch.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
 import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/verify/adderboard-cases.ts';
+import { mulberry32 } from '../src/util/rng.ts';
 import { runCli } from './helpers/cli.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -112,17 +113,8 @@ function num(v: number | string): number {
   return typeof v === 'number' ? v : Number(v.replace('inf', 'Infinity').replace('nan', 'NaN'));
 }
 
-/** Deterministic small PRNG (mulberry32) for prompt tails. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Prompt tails drawn from the shared seeded generator. */
+const rng = mulberry32;
 
 /** 20 prompts of the task, each followed by 0 … decode−1 random tokens, so every decode length occurs. */
 function samplePrompts(task: TaskContract, vocab: number): number[][] {

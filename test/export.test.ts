@@ -22,6 +22,7 @@ import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { NumpyExportError, irToNumpy } from '../src/python/ir-to-numpy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
+import { mulberry32 } from '../src/util/rng.ts';
 
 // `python3` on PATH may be a pyenv build without numpy; Debian's has it.
 const PYTHON = '/usr/bin/python3';
@@ -157,17 +158,8 @@ function worstRowError(got: (number | string)[][], want: ArrayLike<number>, voca
   return worst;
 }
 
-/** Deterministic small PRNG (mulberry32) for prompts and continuations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded prompts and continuations, so failures reproduce. */
+const rng = mulberry32;
 
 /** 20 prompts of the task, each followed by 0 … decode−1 random tokens, so every decode length occurs. */
 function samplePrompts(task: TaskContract, vocab: number): number[][] {

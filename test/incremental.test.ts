@@ -25,6 +25,7 @@ import { decodeLayout, incrementalDecode } from '../src/runtime/incremental.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
 import { protocolCases } from '../src/verify/adderboard-cases.ts';
+import { mulberry32 } from '../src/util/rng.ts';
 import type { ReferenceDesign } from './reference/common.ts';
 
 const DTYPES: FloatDType[] = ['float32', 'float64'];
@@ -147,16 +148,9 @@ async function sessions(m: CheckedModel, dtype: FloatDType) {
   return { full, decode };
 }
 
-/** Deterministic token sequences (mulberry32), so failures reproduce. */
+/** Seeded token sequences, so failures reproduce. */
 function randomSequences(seed: number, count: number, length: number, vocab: number): number[][] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return Array.from({ length: count }, () => Array.from({ length }, () => Math.floor(next() * vocab)));
 }
 

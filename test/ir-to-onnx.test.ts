@@ -15,6 +15,7 @@ import type { FloatDType, IrConst, IrGraph, IrNode } from '../src/ir/types.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
+import { mulberry32 } from '../src/util/rng.ts';
 
 const DTYPES: FloatDType[] = ['float32', 'float64'];
 // float64 graphs must match a float64 reference to rounding noise; float32 to float32 precision.
@@ -22,17 +23,8 @@ const TOL: Record<FloatDType, number> = { float32: 1e-6, float64: 1e-12 };
 
 // ---------------------------------------------------------------- helpers
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so failures reproduce. */
+const rng = mulberry32;
 
 function randn(r: () => number, n: number, scale = 1): number[] {
   return Array.from({ length: n }, () => (r() * 2 - 1) * scale);

@@ -428,6 +428,18 @@ function cli(args: string[]): Promise<CliResult> {
 }
 
 describe.concurrent('handwire verify', () => {
+  it('a task longer than any context is the checker\'s error at its line, not a verify error', async () => {
+    const source = readFileSync(EXAMPLE_10P, 'utf8').replace('decode 11', 'decode 9000');
+    writeFileSync(join(TMP, 'long-task.hw'), source);
+    const r = await cli(['verify', 'long-task.hw']);
+    expect(r.code).toBe(1);
+    const before = source.slice(0, source.indexOf('decode 9000'));
+    const at = `${before.split('\n').length}:${before.length - before.lastIndexOf('\n')}`;
+    expect(r.stderr).toContain(`long-task.hw:${at}: error HW016`);
+    expect(r.stderr).toMatch(/over the context limit of 8192/);
+    expect(r.stderr.match(/error HW/g)).toHaveLength(1);
+  });
+
   it('--json on a broken design: exit 1, every failure with a + b, the pairs hashed', async () => {
     const file = join(TMP, 'broken.hw');
     writeFileSync(file, readFileSync(EXAMPLE_10P, 'utf8').replace('(-94)', '(-84)'));

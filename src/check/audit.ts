@@ -14,48 +14,9 @@ import type { ModelAst, Span } from '../syntax/ast.ts';
 import { hasErrors } from '../diagnostics.ts';
 import { checkModel, type FormulaLog } from './check-model.ts';
 import { ModelChecker } from './check-model.ts';
-import type { AffineMap, CheckedModel, NormSpec } from './model.ts';
+import type { AffineMap, Audit, AuditedLiteral, AuditedParam, AuditedTensor, CheckedModel, NormSpec, NumberClass } from './model.ts';
 
-export type NumberClass = 'free parameter' | 'derived' | 'literal constant' | 'fixed encoding' | 'structural';
-
-export interface AuditedTensor {
-  name: string;
-  kind: 'weight' | 'encoding';
-  line: number;
-  col: number;
-  entries: number;
-  counts: Record<NumberClass, number>;
-}
-
-export interface AuditedLiteral {
-  value: number;
-  /** 'weight entry': a parameter-free weight; 'in formula': a constant inside a parameter formula. */
-  kind: 'weight entry' | 'in formula';
-  where: { tensor?: string; line: number; col: number; via?: string }[];
-}
-
-export interface AuditedParam {
-  name: string;
-  shape: number[];
-  count: number;
-  values: number[];
-  line: number;
-  col: number;
-  usedIn: string[];
-}
-
-export interface Audit {
-  /** Unique free parameters; fixed encodings are free (AdderBoard's rule). */
-  adderboard: number;
-  /** Free parameters plus the distinct literal constants that act as weights. */
-  strict: number;
-  params: AuditedParam[];
-  literals: AuditedLiteral[];
-  tensors: AuditedTensor[];
-  /** True when the perturbed re-check failed (e.g. a parameter used as an index), so dependence
-   * was taken from which names each formula reads instead of measured. */
-  approximate: boolean;
-}
+export type { Audit, AuditedLiteral, AuditedParam, AuditedTensor, NumberClass } from './model.ts';
 
 interface Tensor {
   name: string;

@@ -7,7 +7,8 @@ import { EvalError, flatten, Scope } from './evaluate.ts';
 import { affineMap, type InputNames } from './linear-map.ts';
 import type { Activation, AffineMap, AttentionSpec, ComponentSpec, MlpSpec, NormSpec } from './model.ts';
 import { collectSettings, type Schema } from './settings.ts';
-import { LIMITS, type ModelChecker } from './check-model.ts';
+import type { CheckContext } from './context.ts';
+import { LIMITS } from '../limits.ts';
 
 const NORM_HELP = 'write `none`, `rms(eps: 1e-6)`, `rms(weight: w, eps: 1e-6)` or `layernorm(weight: w, bias: b, eps: 1e-5)`';
 
@@ -41,11 +42,11 @@ const MLP: Schema = {
 
 const ACTIVATIONS: Activation[] = ['relu', 'silu', 'gelu_tanh', 'sigmoid', 'tanh', 'abs', 'identity'];
 
-export function checkComponent(c: ModelChecker, ast: ComponentAst): ComponentSpec | undefined {
+export function checkComponent(c: CheckContext, ast: ComponentAst): ComponentSpec | undefined {
   return ast.kind === 'attention' ? checkAttention(c, ast.settings, ast.writes, ast.span) : checkMlp(c, ast.settings, ast.writes, ast.span);
 }
 
-function intSetting(c: ModelChecker, s: Setting | undefined, fallback: number | undefined, what: string, max: number): number | undefined {
+function intSetting(c: CheckContext, s: Setting | undefined, fallback: number | undefined, what: string, max: number): number | undefined {
   if (!s) return fallback;
   return c.guard(() => {
     const v = c.markRead(() => c.ev.integer(s.value!, c.scope, what)).value;
@@ -54,7 +55,7 @@ function intSetting(c: ModelChecker, s: Setting | undefined, fallback: number | 
   });
 }
 
-function checkAttention(c: ModelChecker, settings: Setting[], writes: WriteStmt[], span: ComponentAst['span']): AttentionSpec | undefined {
+function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[], span: ComponentAst['span']): AttentionSpec | undefined {
   const s = collectSettings(settings, ATTENTION, 'attention', c.diags);
   const before = c.diags.length;
   const heads = intSetting(c, s.get('heads'), 1, 'heads', LIMITS.headsTimesDim);
@@ -139,7 +140,7 @@ function causalTable(heads: number, context: number): Float64Array {
   return t;
 }
 
-function ropeTable(c: ModelChecker, st: Setting, dim: number) {
+function ropeTable(c: CheckContext, st: Setting, dim: number) {
   if (dim % 2 !== 0) {
     c.diags.push(diag('HW025', `RoPE rotates pairs of head dims, but dim is ${dim}`, st.span));
     return undefined;
@@ -170,7 +171,7 @@ function ropeTable(c: ModelChecker, st: Setting, dim: number) {
   }).value);
 }
 
-function biasTable(c: ModelChecker, st: Setting, heads: number, causal: boolean): Float64Array | undefined {
+function biasTable(c: CheckContext, st: Setting, heads: number, causal: boolean): Float64Array | undefined {
   const params = st.params!.map((p) => p.name);
   if (params.length !== 3) {
     c.diags.push(diag('HW012', 'bias takes the head, query position and key position: `bias(h, i, j) = …`', st.span));
@@ -218,7 +219,7 @@ function biasTable(c: ModelChecker, st: Setting, heads: number, causal: boolean)
   }).value);
 }
 
-function checkMlp(c: ModelChecker, settings: Setting[], writes: WriteStmt[], span: ComponentAst['span']): MlpSpec | undefined {
+function checkMlp(c: CheckContext, settings: Setting[], writes: WriteStmt[], span: ComponentAst['span']): MlpSpec | undefined {
   const s = collectSettings(settings, MLP, 'mlp', c.diags);
   const before = c.diags.length;
   const d = c.channels.length;
@@ -264,7 +265,7 @@ function checkMlp(c: ModelChecker, settings: Setting[], writes: WriteStmt[], spa
 
 /** All `write targets += formula` of a block, summed into one map from the block's output to the
  * residual. */
-function writeMap(c: ModelChecker, writes: WriteStmt[], inputs: InputNames, span: ComponentAst['span'], block: string): AffineMap | undefined {
+function writeMap(c: CheckContext, writes: WriteStmt[], inputs: InputNames, span: ComponentAst['span'], block: string): AffineMap | undefined {
   const d = c.channels.length;
   const weight = new Float64Array(d * inputs.size);
   const bias = new Float64Array(d);
@@ -294,7 +295,7 @@ function writeMap(c: ModelChecker, writes: WriteStmt[], inputs: InputNames, span
   return { weight: { rows: d, cols: inputs.size, data: weight }, bias, biasIsZero: bias.every((b) => b === 0), span };
 }
 
-function targetIndices(c: ModelChecker, w: WriteStmt): number[] | undefined {
+function targetIndices(c: CheckContext, w: WriteStmt): number[] | undefined {
   const out: number[] = [];
   for (const t of w.targets) {
     if (t.name.name === 'all' && !c.channelGroups.has('all')) {
@@ -329,13 +330,13 @@ function targetIndices(c: ModelChecker, w: WriteStmt): number[] | undefined {
   return out;
 }
 
-function normSetting(c: ModelChecker, st: Setting | undefined, size: number, what: string): NormSpec | undefined {
+function normSetting(c: CheckContext, st: Setting | undefined, size: number, what: string): NormSpec | undefined {
   if (!st) return { kind: 'none' };
   return c.guard(() => checkNorm(c, st.value!, size, what));
 }
 
 /** `none`, `rms(weight: w, eps: e)` or `layernorm(weight: w, bias: b, eps: e)` over `size` values. */
-export function checkNorm(c: ModelChecker, e: Expr, size: number, what: string): NormSpec {
+export function checkNorm(c: CheckContext, e: Expr, size: number, what: string): NormSpec {
   if (e.kind === 'name' && e.name === 'none') return { kind: 'none' };
   if (e.kind !== 'call' || (e.callee !== 'rms' && e.callee !== 'layernorm')) {
     throw c.ev.error('HW021', `${what}: expected a norm`, e.span, NORM_HELP);

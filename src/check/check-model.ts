@@ -5,14 +5,13 @@ import type { Expr, ModelAst, Span } from '../syntax/ast.ts';
 import { diag, type Diagnostic, hasErrors, NO_SPAN } from '../diagnostics.ts';
 import { CONSTANTS, EvalError, Evaluator, flatten, Scope, shapeOf, type Value } from './evaluate.ts';
 import type { InputNames } from './linear-map.ts';
-import type { CheckedModel, LayerSpec, Matrix, NamedValue } from './model.ts';
+import type { CheckedModel, FloatDType, LayerSpec, Matrix, NamedValue } from './model.ts';
 import { checkComponent, checkNorm } from './check-blocks.ts';
 import { affineMap } from './linear-map.ts';
 import { checkTask } from './check-task.ts';
-import type { FloatDType } from '../ir/types.ts';
+import { LIMITS } from '../limits.ts';
+import type { CheckContext } from './context.ts';
 
-/** Sizes above these are refused before anything is allocated. */
-export const LIMITS = { vocab: 100_000, channels: 4096, context: 8192, layers: 1000, headsTimesDim: 4096, tableEntries: 50_000_000 };
 
 export interface CheckOptions {
   /** Record every weight formula's fixed constants (for the parameter audit). */
@@ -60,7 +59,7 @@ export function checkModel(ast: ModelAst, source: string, opts: CheckOptions = {
   return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags };
 }
 
-export class ModelChecker {
+export class ModelChecker implements CheckContext {
   readonly diags: Diagnostic[] = [];
   readonly ev = new Evaluator();
   private reads = new Set<string>();
@@ -258,8 +257,28 @@ export class ModelChecker {
       }
       return Math.max(given.value, needed ?? 0);
     }
-    if (needed !== undefined) return Math.min(Math.max(needed, 1), LIMITS.context);
+    if (needed !== undefined && needed > LIMITS.context) {
+      this.diags.push(this.taskTooLong(needed, promptLength!, decode!));
+      // The model is refused; a context of 1 keeps the position, RoPE and mask tables that depend
+      // on it small and silent, so this one mistake gives one error.
+      return 1;
+    }
+    if (needed !== undefined) return Math.max(needed, 1);
     return 0;
+  }
+
+  /** A task whose prompt and decoding need more positions than any model may have: reported at
+   * whichever of the prompt and `decode` asks for more, with the other as a note. */
+  private taskTooLong(needed: number, promptLength: number, decode: number): Diagnostic {
+    const task = this.ast.task!;
+    const prompt = task.prompt ? { message: `the prompt has ${promptLength} tokens`, span: task.prompt.span } : undefined;
+    const decodeSetting = task.settings.find((st) => st.name.name === 'decode');
+    const steps = decodeSetting ? { message: `\`decode ${decode}\` is set here`, span: decodeSetting.span } : undefined;
+    const [at, other] = promptLength >= decode ? [prompt, steps] : [steps, prompt];
+    return diag('HW016', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
+      related: other ? [other] : undefined,
+      hint: `shorten the prompt or decode fewer tokens: prompt + decode may be at most ${LIMITS.context + 1}`,
+    });
   }
 
   private declarations(): void {

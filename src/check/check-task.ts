@@ -6,7 +6,7 @@ import { diag } from '../diagnostics.ts';
 import { Scope } from './evaluate.ts';
 import type { PromptSlot, TaskContract, TaskOperand } from './model.ts';
 import { collectSettings, type Schema } from './settings.ts';
-import type { ModelChecker } from './check-model.ts';
+import type { CheckContext } from './context.ts';
 
 const TASK: Schema = {
   decode: { form: 'value', help: '`decode 11`: number of tokens generated greedily' },
@@ -21,7 +21,7 @@ const OWN_SYNTAX: Record<string, string> = {
 
 const MAX_DIGITS = 15; // operands stay exact in float64 integers (10^15 < 2^53)
 
-export function checkTask(c: ModelChecker, t: TaskAst, vocab: number, tokenNames?: string[]): TaskContract | undefined {
+export function checkTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames?: string[]): TaskContract | undefined {
   const before = c.diags.length;
   const operands: TaskOperand[] = [];
   for (const input of t.inputs) {

@@ -6,7 +6,7 @@ import type { Expr, Span } from '../syntax/ast.ts';
 import type { AffineMap } from './model.ts';
 import { EvalError, Evaluator, flatten, Scope, describeShape, type Value } from './evaluate.ts';
 import { diag } from '../diagnostics.ts';
-import { LIMITS } from './check-model.ts';
+import { LIMITS } from '../limits.ts';
 
 /** How the inputs of a map are named: single names (channels), vector names (groups, `x`, `out`). */
 export interface InputNames {

@@ -2,7 +2,10 @@
 // known. This is what the IR lowering and the parameter audit read; nothing here refers back to
 // syntax except spans for error messages and provenance.
 import type { Span, Expr } from '../syntax/ast.ts';
-import type { FloatDType } from '../ir/types.ts';
+
+/** The float type a model computes in (`dtype float64`). Declared here, where the source's choice is
+ * checked; the IR and everything after it read it from the checked model. */
+export type FloatDType = 'float32' | 'float64';
 
 /** A dense matrix, row-major: `data[r * cols + c]`. */
 export interface Matrix {
@@ -126,6 +129,52 @@ export interface CheckedModel {
   head: AffineMap; // vocab × d_model
   task?: TaskContract;
   values: NamedValue[];
-  /** Where every number comes from (src/check/audit.ts); present when the pipeline ran the audit. */
-  audit?: import('./audit.ts').Audit;
+  /** Where every number comes from (computed by src/check/audit.ts); present when the pipeline ran
+   * the audit. */
+  audit?: Audit;
+}
+
+// The audit's result is data the model carries (into the ONNX metadata and `handwire params`), so its
+// types live with the model's; the code that computes it (audit.ts) imports them from here, and the
+// model never depends on the audit's implementation.
+
+export type NumberClass = 'free parameter' | 'derived' | 'literal constant' | 'fixed encoding' | 'structural';
+
+export interface AuditedTensor {
+  name: string;
+  kind: 'weight' | 'encoding';
+  line: number;
+  col: number;
+  entries: number;
+  counts: Record<NumberClass, number>;
+}
+
+export interface AuditedLiteral {
+  value: number;
+  /** 'weight entry': a parameter-free weight; 'in formula': a constant inside a parameter formula. */
+  kind: 'weight entry' | 'in formula';
+  where: { tensor?: string; line: number; col: number; via?: string }[];
+}
+
+export interface AuditedParam {
+  name: string;
+  shape: number[];
+  count: number;
+  values: number[];
+  line: number;
+  col: number;
+  usedIn: string[];
+}
+
+export interface Audit {
+  /** Unique free parameters; fixed encodings are free (AdderBoard's rule). */
+  adderboard: number;
+  /** Free parameters plus the distinct literal constants that act as weights. */
+  strict: number;
+  params: AuditedParam[];
+  literals: AuditedLiteral[];
+  tensors: AuditedTensor[];
+  /** True when the perturbed re-check failed (e.g. a parameter used as an index), so dependence
+   * was taken from which names each formula reads instead of measured. */
+  approximate: boolean;
 }

@@ -60,6 +60,11 @@ export const COMMAND_INDEX: Readonly<Record<string, CommandEntry>> = {
     summary: 'compile every examples/**/*.hw to compiled/ (run from the repository root)',
     load: async () => (await import('./commands/build-examples.ts')).registerBuildExamples,
   },
+  explain: {
+    args: '<code>',
+    summary: 'explain a diagnostic code (e.g. HW013): what it means and how to fix it; without a code, list them',
+    load: async () => (await import('./commands/explain.ts')).registerExplain,
+  },
 };
 
 /** The command a command line names: the first word that is not an option (after `help`, the

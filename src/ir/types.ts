@@ -2,6 +2,11 @@
 // dimensions (`batch`, `seq`). It is deliberately close to ONNX so the emitter stays a direct
 // mapping, but it knows nothing about protobuf: it can be evaluated, bounded (prove) or exported to
 // other targets (numpy) from the same data.
+import type { FloatDType } from '../check/model.ts';
+
+// The model's float type is chosen in the source and checked with it (check/model.ts); the IR
+// carries it on, and its importers may keep reading it from here.
+export type { FloatDType };
 
 /** A dimension is a fixed size or a symbolic size: `batch` and `seq` in every compiled model, plus
  * `past` (cached positions) and `total` (past + seq) in the incremental decoding graph. */
@@ -10,8 +15,6 @@ export type Shape = Dim[];
 
 /** Element types of IR values. `float` is the model's dtype, chosen at emit time. */
 export type ElemType = 'float' | 'int64';
-
-export type FloatDType = 'float32' | 'float64';
 
 /** Where a node or constant came from in the .hw source (1-based line and column). */
 export interface SourceRef {

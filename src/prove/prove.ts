@@ -17,6 +17,7 @@ import { AdditionSpec, additionProblem } from './addition-spec.ts';
 import { decide } from './certify.ts';
 import { GraphBounds } from './ir-bounds.ts';
 import type { ProofSpec } from './spec.ts';
+import { mulberry32 } from '../util/rng.ts';
 
 export type ProofStatus = 'proved' | 'refuted' | 'unknown';
 
@@ -278,16 +279,4 @@ function evaluateBatch<R>(
     }
   });
   return undecided;
-}
-
-/** A small seeded generator for sampling inputs (reproducible runs). */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,15 +1,11 @@
 // The typed AST of a .hw file. Every node carries the span of source it came from, so the checker
 // can point at exactly the text a diagnostic is about.
 
-export interface Span {
-  /** 1-based line and column of the first character; end is inclusive of the last character. */
-  line: number;
-  col: number;
-  endLine: number;
-  endCol: number;
-  offset: number;
-  endOffset: number;
-}
+import type { Span } from '../diagnostics.ts';
+
+// A span is where a diagnostic points as much as where a node came from; it is defined with the
+// diagnostics (a leaf every stage may import) and re-exported for the AST's many readers.
+export type { Span };
 
 export type Expr =
   | { kind: 'num'; value: number; text: string; span: Span }

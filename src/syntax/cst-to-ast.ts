@@ -1,6 +1,7 @@
 // Turns Chevrotain's concrete syntax tree into the typed AST. Chevrotain groups a node's children by
 // kind, not by order, so sequences (operators between operands, items in a block) are put back in
-// source order by their offsets.
+// source order by their offsets. The children are read through the CST types generated from the
+// grammar (cst.generated.ts, `npm run gen:cst`), so a renamed rule, label or token is a tsc error here.
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type {
   AboutAst, Arg, AttentionAst, BinaryOp, ChannelRef, ComponentAst, Expr, Ident, LayerAst, MlpAst,
@@ -8,8 +9,18 @@ import type {
 } from './ast.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import { tokenSpan } from './spans.ts';
+import type {
+  AboutCstNode, AdditiveCstNode, AndExprCstNode, AttentionCstNode, CallOrNameCstNode, ChannelRefCstNode, CompareCstNode,
+  ExprCstNode, ItemCstChildren, LayerCstNode, MlpCstNode, MultiplicativeCstNode, NotExprCstNode, OrExprCstNode,
+  ParamListCstNode, PostfixCstNode, PowerCstNode, PrimaryCstNode, ProgramCstNode, PromptItemCstNode, SettingCstNode,
+  StringListCstNode, TaskCstNode, UnaryCstNode, VectorCstNode, WriteStmtCstNode,
+} from './cst.generated.ts';
 
-type Children = Record<string, CstElement[] | undefined>;
+/** A node that can be an item of the model (`vocab …`, `layer { … }`, `task …`): one per rule. */
+type ItemNode = NonNullable<ItemCstChildren[keyof ItemCstChildren]>[number];
+
+/** The nodes of the operator-precedence levels, read by `chain`. */
+type ChainNode = OrExprCstNode | AndExprCstNode | NotExprCstNode | CompareCstNode | AdditiveCstNode | MultiplicativeCstNode | UnaryCstNode | PowerCstNode;
 
 function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
@@ -50,16 +61,26 @@ function offsetOf(e: CstElement): number {
   return spanOf(e).offset;
 }
 
-function tokens(c: Children, name: string): IToken[] {
-  return (c[name] ?? []).filter(isToken);
+// Error recovery can leave out any child, even one the grammar requires (the generated types call
+// it present), so every child list is read through these, as possibly absent.
+
+function first<T>(list: readonly T[] | undefined): T | undefined {
+  return list?.[0];
 }
 
-function nodes(c: Children, name: string): CstNode[] {
-  return (c[name] ?? []).filter((e): e is CstNode => !isToken(e));
+function all<T>(list: readonly T[] | undefined): T[] {
+  return list ? [...list] : [];
 }
 
-function ordered(c: Children, names: string[]): CstElement[] {
-  return names.flatMap((n) => c[n] ?? []).sort((a, b) => offsetOf(a) - offsetOf(b));
+/** The children of several lists in source order. */
+function ordered<T extends CstElement>(...lists: (readonly T[] | undefined)[]): T[] {
+  return lists.flatMap((l) => all(l)).sort((a, b) => offsetOf(a) - offsetOf(b));
+}
+
+/** A case the generated types say cannot happen: a grammar rule the builder does not handle yet
+ * makes this call a tsc error. */
+function unhandled(n: never): never {
+  throw new Error(`the AST builder does not handle CST node \`${(n as CstNode).name}\``);
 }
 
 function ident(t: IToken): Ident {
@@ -75,10 +96,11 @@ function unquote(s: string): string {
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
 
+  /** `program` is the tree the parser's `program` rule built (the one place its type is asserted). */
   model(program: CstNode): ModelAst | undefined {
-    const m = nodes(program.children, 'model')[0];
+    const m = first((program as ProgramCstNode).children.model);
     if (!m) return undefined;
-    const nameTok = tokens(m.children, 'Identifier')[0];
+    const nameTok = first(m.children.Identifier);
     const ast: ModelAst = {
       name: nameTok ? ident(nameTok) : { name: 'model', span: nodeSpan(m) },
       decls: [],
@@ -86,9 +108,11 @@ export class AstBuilder {
       span: nodeSpan(m),
       repeats: [],
     };
-    for (const item of nodes(m.children, 'item')) {
-      const inner = ordered(item.children, Object.keys(item.children))[0];
-      if (!inner || isToken(inner)) continue;
+    for (const item of all(m.children.item)) {
+      // One alternative per item; Object.values keeps this complete when an item rule is added
+      // (and `item` below then fails to compile until it handles it).
+      const inner = ordered(...(Object.values(item.children) as ItemNode[][]))[0];
+      if (!inner) continue;
       this.item(ast, inner);
     }
     return ast;
@@ -103,69 +127,72 @@ export class AstBuilder {
     ast[key] = value;
   }
 
-  private item(ast: ModelAst, n: CstNode): void {
-    const c = n.children;
+  private item(ast: ModelAst, n: ItemNode): void {
     const span = nodeSpan(n);
     switch (n.name) {
       case 'about':
         this.once(ast, 'about', this.about(n), span, 'about');
         break;
       case 'vocab': {
-        const num = tokens(c, 'NumberLit')[0];
-        const list = nodes(c, 'stringList')[0];
+        const c = n.children;
+        const num = first(c.NumberLit);
+        const list = first(c.stringList);
         const v = num ? { size: Number(num.image), span } : { names: list ? this.strings(list) : [], span };
         this.once(ast, 'vocab', v, span, 'vocab');
         break;
       }
       case 'dtype': {
-        const t = tokens(c, 'Identifier')[0];
+        const t = first(n.children.Identifier);
         if (t) this.once(ast, 'dtype', ident(t), span, 'dtype');
         break;
       }
       case 'residual': {
         // Error recovery can leave a channel without its name (`[tok, 1, c]`): already reported.
-        const channels = nodes(c, 'channelDecl').flatMap((ch) => {
-          const name = tokens(ch.children, 'Identifier')[0];
-          const count = tokens(ch.children, 'NumberLit')[0];
+        const channels = all(n.children.channelDecl).flatMap((ch) => {
+          const name = first(ch.children.Identifier);
+          const count = first(ch.children.NumberLit);
           return name ? [{ name: ident(name), count: count ? Number(count.image) : undefined, span: nodeSpan(ch) }] : [];
         });
         this.once(ast, 'residual', { channels, span }, span, 'residual');
         break;
       }
       case 'context': {
-        const t = tokens(c, 'NumberLit')[0];
+        const t = first(n.children.NumberLit);
         if (t) this.once(ast, 'context', { value: Number(t.image), span }, span, 'context');
         break;
       }
       case 'letDecl': {
-        const name = tokens(c, 'Identifier')[0];
-        const value = nodes(c, 'expr')[0];
+        const c = n.children;
+        const name = first(c.Identifier);
+        const value = first(c.expr);
         if (!name || !value) return;
-        const pl = nodes(c, 'paramList')[0];
+        const pl = first(c.paramList);
         ast.decls.push({ kind: 'let', name: ident(name), params: pl ? this.paramList(pl) : undefined, value: this.expr(value), span });
         break;
       }
       case 'paramDecl': {
-        const name = tokens(c, 'Identifier')[0];
-        const value = nodes(c, 'expr')[0];
+        const name = first(n.children.Identifier);
+        const value = first(n.children.expr);
         if (!name || !value) return;
         ast.decls.push({ kind: 'param', name: ident(name), value: this.expr(value), span });
         break;
       }
       case 'embed': {
-        const name = tokens(c, 'Identifier')[0];
-        const value = nodes(c, 'expr')[0];
-        const iv = nodes(c, 'indexVar')[0];
+        const c = n.children;
+        const name = first(c.Identifier);
+        const value = first(c.expr);
+        const iv = first(c.indexVar);
         if (!name || !value) return;
-        const indexVar = iv ? tokens(iv.children, 'Identifier')[0] : undefined;
+        const indexVar = iv ? first(iv.children.Identifier) : undefined;
         this.once(ast, 'embed', { name: ident(name), indexVar: indexVar ? ident(indexVar) : undefined, value: this.expr(value), span }, span, 'embed');
         break;
       }
       case 'position': {
-        const name = tokens(c, 'Identifier')[0];
-        const value = nodes(c, 'expr')[0];
-        const iv = nodes(c, 'indexVar')[0];
-        const indexVar = iv ? tokens(iv.children, 'Identifier')[0] : undefined;
+        const c = n.children;
+        const name = first(c.Identifier);
+        const value = first(c.expr);
+        const iv = first(c.indexVar);
+        const indexVar = iv ? first(iv.children.Identifier) : undefined;
         if (!name || !value || !indexVar) return;
         this.once(ast, 'position', { name: ident(name), indexVar: ident(indexVar), value: this.expr(value), span }, span, 'position');
         break;
@@ -174,24 +201,24 @@ export class AstBuilder {
         ast.body.push(this.layer(n));
         break;
       case 'repeat': {
-        const t = tokens(c, 'NumberLit')[0];
+        const t = first(n.children.NumberLit);
         const r: RepeatAst = {
           times: t ? Number(t.image) : 1,
           timesSpan: t ? tokenSpan(t) : span,
-          layers: nodes(c, 'layer').map((l) => this.layer(l)),
+          layers: all(n.children.layer).map((l) => this.layer(l)),
           span,
         };
         ast.body.push(r);
         break;
       }
       case 'final': {
-        const value = nodes(c, 'expr')[0];
+        const value = first(n.children.expr);
         if (value) this.once(ast, 'final', { value: this.expr(value), span }, span, 'final');
         break;
       }
       case 'head': {
-        const value = nodes(c, 'expr')[0];
-        const ids = tokens(c, 'Identifier');
+        const value = first(n.children.expr);
+        const ids = all(n.children.Identifier);
         if (value) {
           this.once(ast, 'head', { value: this.expr(value), span }, span, 'head');
         } else if (ids.length === 2) {
@@ -208,103 +235,104 @@ export class AstBuilder {
       case 'task':
         this.once(ast, 'task', this.task(n), span, 'task');
         break;
+      default:
+        unhandled(n);
     }
   }
 
-  private about(n: CstNode): AboutAst {
-    const entries = nodes(n.children, 'aboutEntry').map((e) => {
-      const key = tokens(e.children, 'Identifier')[0];
-      const str = tokens(e.children, 'StringLit')[0];
-      const list = nodes(e.children, 'stringList')[0];
+  private about(n: AboutCstNode): AboutAst {
+    const entries = all(n.children.aboutEntry).map((e) => {
+      const key = first(e.children.Identifier)!;
+      const str = first(e.children.StringLit);
+      const list = first(e.children.stringList);
       return { key: ident(key), value: str ? unquote(str.image) : list ? this.strings(list) : '', span: nodeSpan(e) };
     });
     return { entries, span: nodeSpan(n) };
   }
 
-  private strings(n: CstNode): string[] {
-    return tokens(n.children, 'StringLit').map((t) => unquote(t.image));
+  private strings(n: StringListCstNode): string[] {
+    return all(n.children.StringLit).map((t) => unquote(t.image));
   }
 
-  private paramList(n: CstNode): Ident[] {
-    return tokens(n.children, 'Identifier').map(ident);
+  private paramList(n: ParamListCstNode): Ident[] {
+    return all(n.children.Identifier).map(ident);
   }
 
-  private layer(n: CstNode): LayerAst {
-    const name = tokens(n.children, 'Identifier')[0];
-    const components: ComponentAst[] = ordered(n.children, ['attention', 'mlp'])
-      .filter((e): e is CstNode => !isToken(e))
+  private layer(n: LayerCstNode): LayerAst {
+    const name = first(n.children.Identifier);
+    const components: ComponentAst[] = ordered<AttentionCstNode | MlpCstNode>(n.children.attention, n.children.mlp)
       .map((e) => this.component(e));
     return { name: name ? ident(name) : undefined, components, span: nodeSpan(n) };
   }
 
-  private component(n: CstNode): AttentionAst | MlpAst {
-    const block = nodes(n.children, 'settingsBlock')[0];
-    const settings = block ? nodes(block.children, 'setting').map((s) => this.setting(s)) : [];
-    const writes = block ? nodes(block.children, 'writeStmt').map((w) => this.write(w)) : [];
+  private component(n: AttentionCstNode | MlpCstNode): AttentionAst | MlpAst {
+    const block = first(n.children.settingsBlock);
+    const settings = block ? all(block.children.setting).map((s) => this.setting(s)) : [];
+    const writes = block ? all(block.children.writeStmt).map((w) => this.write(w)) : [];
     return { kind: n.name === 'attention' ? 'attention' : 'mlp', settings, writes, span: nodeSpan(n) } as AttentionAst | MlpAst;
   }
 
-  setting(n: CstNode): Setting {
+  setting(n: SettingCstNode): Setting {
     const c = n.children;
-    const name = tokens(c, 'Identifier')[0];
-    const pl = nodes(c, 'paramList')[0];
-    const value = nodes(c, 'expr')[0];
+    const name = first(c.Identifier)!;
+    const pl = first(c.paramList);
+    const value = first(c.expr);
     return {
       name: ident(name),
       params: pl ? this.paramList(pl) : undefined,
       value: value ? this.expr(value) : undefined,
-      assigned: tokens(c, 'Equals').length > 0,
+      assigned: all(c.Equals).length > 0,
       span: nodeSpan(n),
     };
   }
 
-  private write(n: CstNode): WriteStmt {
+  private write(n: WriteStmtCstNode): WriteStmt {
     const c = n.children;
-    const target = nodes(c, 'writeTarget')[0];
+    const target = first(c.writeTarget);
     const targets = target
-      ? nodes(target.children, 'channelRef').filter((r) => tokens(r.children, 'Identifier').length > 0).map((r) => this.channelRef(r))
+      ? all(target.children.channelRef).filter((r) => all(r.children.Identifier).length > 0).map((r) => this.channelRef(r))
       : [];
-    const value = nodes(c, 'expr')[0];
+    const value = first(c.expr);
     return {
       targets,
-      op: tokens(c, 'MinusEq').length > 0 ? '-=' : '+=',
+      op: all(c.MinusEq).length > 0 ? '-=' : '+=',
       value: value ? this.expr(value) : { kind: 'num', value: 0, text: '0', span: nodeSpan(n) },
       span: nodeSpan(n),
     };
   }
 
-  private channelRef(n: CstNode): ChannelRef {
-    const name = tokens(n.children, 'Identifier')[0];
-    const nums = tokens(n.children, 'NumberLit').map((t) => Number(t.image));
+  private channelRef(n: ChannelRefCstNode): ChannelRef {
+    const name = first(n.children.Identifier)!;
+    const nums = all(n.children.NumberLit).map((t) => Number(t.image));
     return { name: ident(name), index: nums[0], end: nums[1], span: nodeSpan(n) };
   }
 
-  private task(n: CstNode): TaskAst {
+  private task(n: TaskCstNode): TaskAst {
     const c = n.children;
-    const name = tokens(c, 'Identifier')[0];
-    const inputs = nodes(c, 'taskInput').map((i) => {
-      const ids = tokens(i.children, 'Identifier');
-      const digits = tokens(i.children, 'NumberLit')[0];
+    const name = first(c.Identifier);
+    const inputs = all(c.taskInput).map((i) => {
+      const ids = all(i.children.Identifier);
+      const digits = first(i.children.NumberLit);
       // ids[0] is the word `input`, the last is the unit (`digits`).
       return { names: ids.slice(1, -1).map(ident), digits: digits ? Number(digits.image) : 0, unit: ident(ids[ids.length - 1]), span: nodeSpan(i) };
     });
-    const p = nodes(c, 'taskPrompt')[0];
-    const prompt = p ? { items: nodes(p.children, 'promptItem').map((i) => this.promptItem(i)), span: nodeSpan(p) } : undefined;
+    const p = first(c.taskPrompt);
+    const prompt = p ? { items: all(p.children.promptItem).map((i) => this.promptItem(i)), span: nodeSpan(p) } : undefined;
     return {
       name: name ? ident(name) : { name: 'task', span: nodeSpan(n) },
       inputs,
       prompt,
-      settings: nodes(c, 'setting').map((s) => this.setting(s)),
+      settings: all(c.setting).map((s) => this.setting(s)),
       span: nodeSpan(n),
     };
   }
 
-  private promptItem(n: CstNode): PromptItem {
+  private promptItem(n: PromptItemCstNode): PromptItem {
     const c = n.children;
-    const nums = tokens(c, 'NumberLit');
-    const str = tokens(c, 'StringLit')[0];
-    const ids = tokens(c, 'Identifier');
-    const hasStar = tokens(c, 'Star').length > 0;
+    const nums = all(c.NumberLit);
+    const str = first(c.StringLit);
+    const ids = all(c.Identifier);
+    const hasStar = all(c.Star).length > 0;
     const span = nodeSpan(n);
     // After error recovery an item can have `*` and no count (the syntax error is already reported).
     if (ids.length === 2) {
@@ -316,61 +344,63 @@ export class AstBuilder {
 
   // ---- expressions ----
 
-  expr(n: CstNode): Expr {
+  expr(n: ExprCstNode): Expr {
     const c = n.children;
-    const test = this.chain(nodes(c, 'orExpr')[0]);
-    const then = nodes(c, 'then')[0];
-    const otherwise = nodes(c, 'else')[0];
+    const test = this.chain(first(c.orExpr));
+    const then = first(c.then);
+    const otherwise = first(c.else);
     if (then && otherwise) {
       return { kind: 'cond', test, then: this.expr(then), else: this.expr(otherwise), span: nodeSpan(n) };
     }
     return test;
   }
 
-  /** Left-associative chains: orExpr, andExpr, additive, multiplicative. */
-  private chain(n: CstNode | undefined): Expr {
+  /** The precedence levels; orExpr, andExpr, compare, additive and multiplicative are
+   * left-associative chains. */
+  private chain(n: ChainNode | undefined): Expr {
     if (!n) return { kind: 'num', value: NaN, text: '?', span: { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 } };
-    const c = n.children;
     switch (n.name) {
       case 'orExpr':
-        return this.fold(c, ['andExpr'], ['Kw_or']);
+        return this.fold(ordered(n.children.andExpr), ordered(n.children.Kw_or));
       case 'andExpr':
-        return this.fold(c, ['notExpr'], ['Kw_and']);
+        return this.fold(ordered(n.children.notExpr), ordered(n.children.Kw_and));
       case 'notExpr': {
-        const inner = nodes(c, 'notExpr')[0];
+        const inner = first(n.children.notExpr);
         if (inner) return { kind: 'unary', op: 'not', operand: this.chain(inner), span: nodeSpan(n) };
-        return this.chain(nodes(c, 'compare')[0]);
+        return this.chain(first(n.children.compare));
       }
-      case 'compare':
-        return this.fold(c, ['additive'], ['EqEq', 'NotEq', 'LessEq', 'GreaterEq', 'Less', 'Greater']);
+      case 'compare': {
+        const c = n.children;
+        return this.fold(ordered(c.additive), ordered(c.EqEq, c.NotEq, c.LessEq, c.GreaterEq, c.Less, c.Greater));
+      }
       case 'additive':
-        return this.fold(c, ['multiplicative'], ['Plus', 'Minus']);
-      case 'multiplicative':
-        return this.fold(c, ['unary', 'implicit'], ['Star', 'Slash', 'Percent', 'Kw_mod']);
+        return this.fold(ordered(n.children.multiplicative), ordered(n.children.Plus, n.children.Minus));
+      case 'multiplicative': {
+        const c = n.children;
+        return this.fold(ordered<UnaryCstNode | PowerCstNode>(c.unary, c.implicit), ordered(c.Star, c.Slash, c.Percent, c.Kw_mod));
+      }
       case 'unary': {
-        const inner = nodes(c, 'unary')[0];
+        const inner = first(n.children.unary);
         if (inner) {
-          const op = tokens(c, 'Minus').length ? '-' : '+';
+          const op = all(n.children.Minus).length ? '-' : '+';
           return { kind: 'unary', op, operand: this.chain(inner), span: nodeSpan(n) };
         }
-        return this.chain(nodes(c, 'power')[0]);
+        return this.chain(first(n.children.power));
       }
       case 'power': {
-        const base = this.postfix(nodes(c, 'postfix')[0]);
-        const exp = nodes(c, 'unary')[0];
+        const base = this.postfix(first(n.children.postfix));
+        const exp = first(n.children.unary);
         if (!exp) return base;
         return { kind: 'binary', op: '^', left: base, right: this.chain(exp), span: nodeSpan(n) };
       }
-      case 'expr':
-        return this.expr(n);
       default:
-        return this.postfix(n);
+        return unhandled(n);
     }
   }
 
-  private fold(c: Children, operandNames: string[], opNames: string[]): Expr {
-    const operands = ordered(c, operandNames).filter((e): e is CstNode => !isToken(e));
-    const ops = ordered(c, opNames).filter(isToken);
+  /** Operands and operators in source order; an operand with no operator before it is implicit
+   * multiplication. */
+  private fold(operands: ChainNode[], ops: IToken[]): Expr {
     let acc = this.chain(operands[0]);
     for (let i = 1; i < operands.length; i++) {
       const operand = operands[i];
@@ -385,14 +415,13 @@ export class AstBuilder {
     return acc;
   }
 
-  private postfix(n: CstNode | undefined): Expr {
+  private postfix(n: PostfixCstNode | undefined): Expr {
     if (!n) return this.chain(undefined);
-    if (n.name !== 'postfix') return this.primary(n);
     const c = n.children;
-    let acc = this.primary(nodes(c, 'primary')[0]);
-    const indexes = nodes(c, 'index');
-    const ends = nodes(c, 'end');
-    const closes = tokens(c, 'RBracket');
+    let acc = this.primary(first(c.primary));
+    const indexes = all(c.index);
+    const ends = all(c.end);
+    const closes = all(c.RBracket);
     for (let i = 0; i < indexes.length; i++) {
       const idx = indexes[i];
       const close = closes[i];
@@ -408,44 +437,44 @@ export class AstBuilder {
     return acc;
   }
 
-  private primary(n: CstNode | undefined): Expr {
+  private primary(n: PrimaryCstNode | undefined): Expr {
     if (!n) return this.chain(undefined);
     const c = n.children;
     const span = nodeSpan(n);
-    const num = tokens(c, 'NumberLit')[0];
+    const num = first(c.NumberLit);
     if (num) return { kind: 'num', value: Number(num.image), text: num.image, span };
-    const con = nodes(c, 'callOrName')[0];
+    const con = first(c.callOrName);
     if (con) return this.callOrName(con);
-    const inner = nodes(c, 'expr')[0];
+    const inner = first(c.expr);
     // `(a + b)`: the parentheses belong to the span, so `(a + b) c` is reported from its `(`.
     if (inner) return { ...this.expr(inner), span };
-    const vec = nodes(c, 'vector')[0];
+    const vec = first(c.vector);
     if (vec) return this.vector(vec);
     return this.chain(undefined);
   }
 
-  private callOrName(n: CstNode): Expr {
+  private callOrName(n: CallOrNameCstNode): Expr {
     const c = n.children;
-    const name = tokens(c, 'Identifier')[0];
-    if (tokens(c, 'LParen').length === 0) return { kind: 'name', name: name.image, span: tokenSpan(name) };
-    const args: Arg[] = nodes(c, 'argument').map((a) => {
-      const argName = tokens(a.children, 'argName')[0];
-      const value = nodes(a.children, 'expr')[0];
+    const name = first(c.Identifier)!;
+    if (all(c.LParen).length === 0) return { kind: 'name', name: name.image, span: tokenSpan(name) };
+    const args: Arg[] = all(c.argument).map((a) => {
+      const argName = first(a.children.argName);
+      const value = first(a.children.expr);
       return { name: argName?.image, value: value ? this.expr(value) : this.chain(undefined), span: nodeSpan(a) };
     });
     return { kind: 'call', callee: name.image, calleeSpan: tokenSpan(name), args, span: nodeSpan(n) };
   }
 
-  private vector(n: CstNode): Expr {
+  private vector(n: VectorCstNode): Expr {
     const c = n.children;
     const span = nodeSpan(n);
-    const variable = tokens(c, 'Identifier')[0];
-    const from = nodes(c, 'from')[0];
-    const to = nodes(c, 'to')[0];
-    const body = nodes(c, 'expr')[0];
+    const variable = first(c.Identifier);
+    const from = first(c.from);
+    const to = first(c.to);
+    const body = first(c.expr);
     if (variable && from && to && body) {
       return { kind: 'comprehension', body: this.expr(body), variable: variable.image, from: this.expr(from), to: this.expr(to), span };
     }
-    return { kind: 'vector', items: nodes(c, 'expr').map((e) => this.expr(e)), span };
+    return { kind: 'vector', items: all(c.expr).map((e) => this.expr(e)), span };
   }
 }

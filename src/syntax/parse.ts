@@ -3,6 +3,7 @@
 import type { IRecognitionException, IToken } from 'chevrotain';
 import type { Expr, ModelAst, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
+import type { ExprCstNode } from './cst.generated.ts';
 import { parserInstance } from './parser.ts';
 import { handwireLexer } from './tokens.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
@@ -77,7 +78,7 @@ export function parseFormula(text: string): { expr?: Expr; diagnostics: Diagnost
     if (rest) diagnostics.push(diag('HW002', `unexpected \`${rest.image}\` after the formula`, tokenSpan(rest)));
     if (diagnostics.length > 0) return { diagnostics };
     const builder = new AstBuilder();
-    const expr = builder.expr(cst);
+    const expr = builder.expr(cst as ExprCstNode);
     return builder.diagnostics.length > 0 ? { diagnostics: builder.diagnostics } : { expr, diagnostics: [] };
   } catch (err) {
     if (err instanceof RangeError) return { diagnostics: [diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens))] };

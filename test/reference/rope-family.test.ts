@@ -6,23 +6,13 @@ import * as r6 from './adder-6p-rope19.ts';
 import * as r10 from './adder-10p-rope19.ts';
 import * as r20 from './adder-20p-rope19-relu.ts';
 import * as r121 from './adder-121p-qwen3-gqa.ts';
+// Only the seeded inputs come from src/; the reference evaluators themselves import nothing from it.
+import { mulberry32 } from '../../src/util/rng.ts';
 
 const MAX = 9_999_999_999;
 
 /** The ten fixed AdderBoard edge cases (README "Cases", item 1; the repeated pair is kept). */
 const EDGE_CASES = PROTOCOL_EDGE_CASES;
-
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 200 pairs in [0, 9_999_999_999], each addend built from two 5-digit halves. */
 function randomPairs(seed: number, count: number): [number, number][] {

@@ -7,6 +7,8 @@ import * as r130 from './adder-130p-nanogpt-sinpe11.ts';
 import * as r50 from './adder-50p-sinpe11.ts';
 import * as r33 from './adder-33p-alibi-fixedmask.ts';
 import * as r36 from './adder-36p-alibi-2layer.ts';
+// Only the seeded inputs come from src/; the reference evaluators themselves import nothing from it.
+import { mulberry32Uint32 } from '../../src/util/rng.ts';
 
 const DESIGNS: ReferenceDesign[] = [r130.design, r50.design, r33.design, r36.design];
 
@@ -17,16 +19,9 @@ function expectRel(got: number, want: number): void {
 
 const EDGE = PROTOCOL_EDGE_CASES;
 
-/** mulberry32, a simple seeded 32-bit PRNG; two draws give a 53-bit uniform in [0, 1). */
+/** Seeded 32-bit draws (mulberry32); two of them give a 53-bit uniform in [0, 1). */
 function randomPairs(n: number, seed: number): Array<[number, number]> {
-  let s = seed >>> 0;
-  const next32 = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next32 = mulberry32Uint32(seed);
   const operand = (): number => Math.floor((((next32() >>> 5) * 2 ** 26 + (next32() >>> 6)) / 2 ** 53) * 1e10);
   return Array.from({ length: n }, () => [operand(), operand()]);
 }

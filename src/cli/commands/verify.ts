@@ -72,10 +72,6 @@ async function verify(file: string, opts: VerifyOptions, given: (option: string)
   if (!first) return 1;
   const task = first.model.task;
   if (!task) throw new UserError(`${file} defines no task, so there is nothing to verify`);
-  const positions = task.prompt.length + task.decode - 1;
-  if (positions > first.model.context) {
-    throw new UserError(`the task needs ${positions} positions (prompt ${task.prompt.length} + ${task.decode} steps − 1), but the model's context is ${first.model.context}`);
-  }
   const cases = chooseCases(task, opts, given);
   const problem = caseSetProblem(task, cases);
   if (problem) throw new UserError(problem);
