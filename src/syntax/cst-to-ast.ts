@@ -7,11 +7,11 @@ import type {
   AboutAst, Arg, AttentionAst, BinaryOp, ChannelRef, ComponentAst, Expr, Ident, LayerAst, MlpAst,
   ModelAst, PromptItem, RepeatAst, Setting, Span, TaskAst, WriteStmt,
 } from './ast.ts';
-import { diag, type Diagnostic } from '../diagnostics.ts';
-import { tokenSpan } from './spans.ts';
+import { diag, NO_SPAN, type Diagnostic } from '../diagnostics.ts';
+import type { LineIndex } from './spans.ts';
 import type {
   AboutCstNode, AdditiveCstNode, AndExprCstNode, AttentionCstNode, CallOrNameCstNode, ChannelRefCstNode, CompareCstNode,
-  ExprCstNode, ItemCstChildren, LayerCstNode, MlpCstNode, MultiplicativeCstNode, NotExprCstNode, OrExprCstNode,
+  ExprCstNode, ItemCstChildren, ItemCstNode, LayerCstNode, MlpCstNode, MultiplicativeCstNode, NotExprCstNode, OrExprCstNode,
   ParamListCstNode, PostfixCstNode, PowerCstNode, PrimaryCstNode, ProgramCstNode, PromptItemCstNode, SettingCstNode,
   StringListCstNode, TaskCstNode, UnaryCstNode, VectorCstNode, WriteStmtCstNode,
 } from './cst.generated.ts';
@@ -26,39 +26,36 @@ function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
 }
 
-function nodeSpan(n: CstNode): Span {
-  const l = n.location;
-  if (!l || Number.isNaN(l.startOffset)) return firstTokenSpan(n);
-  return {
-    line: l.startLine ?? 1,
-    col: l.startColumn ?? 1,
-    endLine: l.endLine ?? l.startLine ?? 1,
-    endCol: l.endColumn ?? l.startColumn ?? 1,
-    offset: l.startOffset,
-    endOffset: Number.isNaN(l.endOffset ?? NaN) ? l.startOffset : (l.endOffset as number),
-  };
+/** Where a node or token starts, and where it ends (inclusive). A node error recovery left
+ * without a location stands for its first token. */
+function offsetOf(e: CstElement): number {
+  if (isToken(e)) return e.startOffset;
+  const l = e.location;
+  return l && !Number.isNaN(l.startOffset) ? l.startOffset : (firstToken(e)?.startOffset ?? 0);
 }
 
-function firstTokenSpan(n: CstNode): Span {
+function endOffsetOf(e: CstElement): number {
+  if (isToken(e)) return e.endOffset ?? e.startOffset;
+  const l = e.location;
+  if (!l || Number.isNaN(l.startOffset)) {
+    const t = firstToken(e);
+    return t ? (t.endOffset ?? t.startOffset) : 0;
+  }
+  return Number.isNaN(l.endOffset ?? NaN) ? l.startOffset : (l.endOffset as number);
+}
+
+function firstToken(n: CstNode): IToken | undefined {
   for (const list of Object.values(n.children)) {
     for (const e of list ?? []) {
-      if (isToken(e) && !Number.isNaN(e.startOffset)) return tokenSpan(e);
-      if (!isToken(e)) return firstTokenSpan(e);
+      if (isToken(e) && !Number.isNaN(e.startOffset)) return e;
+      if (!isToken(e)) return firstToken(e);
     }
   }
-  return { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
-}
-
-function spanOf(e: CstElement): Span {
-  return isToken(e) ? tokenSpan(e) : nodeSpan(e);
+  return undefined;
 }
 
 function join(a: Span, b: Span): Span {
   return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol, offset: a.offset, endOffset: b.endOffset };
-}
-
-function offsetOf(e: CstElement): number {
-  return spanOf(e).offset;
 }
 
 // Error recovery can leave out any child, even one the grammar requires (the generated types call
@@ -83,10 +80,6 @@ function unhandled(n: never): never {
   throw new Error(`the AST builder does not handle CST node \`${(n as CstNode).name}\``);
 }
 
-function ident(t: IToken): Ident {
-  return { name: t.image, span: tokenSpan(t) };
-}
-
 function unquote(s: string): string {
   return s.slice(1, -1).replace(/\\(.)/g, '$1');
 }
@@ -96,26 +89,41 @@ function unquote(s: string): string {
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
 
-  /** `program` is the tree the parser's `program` rule built (the one place its type is asserted). */
+  /** `lines` is the line index of the text the CST was parsed from. */
+  constructor(private readonly lines: LineIndex) {}
+
+  private nodeSpan(n: CstNode): Span {
+    const start = offsetOf(n);
+    return this.lines.span(start, Math.max(start, endOffsetOf(n)));
+  }
+
+  private tokenSpan(t: IToken): Span {
+    return this.lines.tokenSpan(t);
+  }
+
+  private ident(t: IToken): Ident {
+    return { name: t.image, span: this.tokenSpan(t) };
+  }
+
+  /** The items handed over so far (by `addItem`, during parsing, or by `model`). */
+  private readonly items: ModelAst = { name: { name: 'model', span: NO_SPAN }, decls: [], body: [], span: NO_SPAN, repeats: [] };
+
+  /** One item of the model, in source order: parse.ts hands each over as soon as it is parsed. */
+  addItem(item: CstNode): void {
+    // One alternative per item; Object.values keeps this complete when an item rule is added
+    // (and `item` below then fails to compile until it handles it).
+    const inner = ordered(...(Object.values((item as ItemCstNode).children) as ItemNode[][]))[0];
+    if (inner) this.item(this.items, inner);
+  }
+
+  /** `program` is the tree the parser's `program` rule built (the one place its type is asserted).
+   * Items already handed over by `addItem` were emptied there; the rest are read here. */
   model(program: CstNode): ModelAst | undefined {
     const m = first((program as ProgramCstNode).children.model);
     if (!m) return undefined;
+    for (const item of all(m.children.item)) this.addItem(item);
     const nameTok = first(m.children.Identifier);
-    const ast: ModelAst = {
-      name: nameTok ? ident(nameTok) : { name: 'model', span: nodeSpan(m) },
-      decls: [],
-      body: [],
-      span: nodeSpan(m),
-      repeats: [],
-    };
-    for (const item of all(m.children.item)) {
-      // One alternative per item; Object.values keeps this complete when an item rule is added
-      // (and `item` below then fails to compile until it handles it).
-      const inner = ordered(...(Object.values(item.children) as ItemNode[][]))[0];
-      if (!inner) continue;
-      this.item(ast, inner);
-    }
-    return ast;
+    return { ...this.items, name: nameTok ? this.ident(nameTok) : { name: 'model', span: this.nodeSpan(m) }, span: this.nodeSpan(m) };
   }
 
   private once<K extends keyof ModelAst>(ast: ModelAst, key: K, value: ModelAst[K], span: Span, what: string): void {
@@ -128,7 +136,7 @@ export class AstBuilder {
   }
 
   private item(ast: ModelAst, n: ItemNode): void {
-    const span = nodeSpan(n);
+    const span = this.nodeSpan(n);
     switch (n.name) {
       case 'about':
         this.once(ast, 'about', this.about(n), span, 'about');
@@ -143,7 +151,7 @@ export class AstBuilder {
       }
       case 'dtype': {
         const t = first(n.children.Identifier);
-        if (t) this.once(ast, 'dtype', ident(t), span, 'dtype');
+        if (t) this.once(ast, 'dtype', this.ident(t), span, 'dtype');
         break;
       }
       case 'residual': {
@@ -151,7 +159,7 @@ export class AstBuilder {
         const channels = all(n.children.channelDecl).flatMap((ch) => {
           const name = first(ch.children.Identifier);
           const count = first(ch.children.NumberLit);
-          return name ? [{ name: ident(name), count: count ? Number(count.image) : undefined, span: nodeSpan(ch) }] : [];
+          return name ? [{ name: this.ident(name), count: count ? Number(count.image) : undefined, span: this.nodeSpan(ch) }] : [];
         });
         this.once(ast, 'residual', { channels, span }, span, 'residual');
         break;
@@ -167,14 +175,14 @@ export class AstBuilder {
         const value = first(c.expr);
         if (!name || !value) return;
         const pl = first(c.paramList);
-        ast.decls.push({ kind: 'let', name: ident(name), params: pl ? this.paramList(pl) : undefined, value: this.expr(value), span });
+        ast.decls.push({ kind: 'let', name: this.ident(name), params: pl ? this.paramList(pl) : undefined, value: this.expr(value), span });
         break;
       }
       case 'paramDecl': {
         const name = first(n.children.Identifier);
         const value = first(n.children.expr);
         if (!name || !value) return;
-        ast.decls.push({ kind: 'param', name: ident(name), value: this.expr(value), span });
+        ast.decls.push({ kind: 'param', name: this.ident(name), value: this.expr(value), span });
         break;
       }
       case 'embed': {
@@ -184,7 +192,7 @@ export class AstBuilder {
         const iv = first(c.indexVar);
         if (!name || !value) return;
         const indexVar = iv ? first(iv.children.Identifier) : undefined;
-        this.once(ast, 'embed', { name: ident(name), indexVar: indexVar ? ident(indexVar) : undefined, value: this.expr(value), span }, span, 'embed');
+        this.once(ast, 'embed', { name: this.ident(name), indexVar: indexVar ? this.ident(indexVar) : undefined, value: this.expr(value), span }, span, 'embed');
         break;
       }
       case 'position': {
@@ -194,7 +202,7 @@ export class AstBuilder {
         const iv = first(c.indexVar);
         const indexVar = iv ? first(iv.children.Identifier) : undefined;
         if (!name || !value || !indexVar) return;
-        this.once(ast, 'position', { name: ident(name), indexVar: ident(indexVar), value: this.expr(value), span }, span, 'position');
+        this.once(ast, 'position', { name: this.ident(name), indexVar: this.ident(indexVar), value: this.expr(value), span }, span, 'position');
         break;
       }
       case 'layer':
@@ -204,7 +212,7 @@ export class AstBuilder {
         const t = first(n.children.NumberLit);
         const r: RepeatAst = {
           times: t ? Number(t.image) : 1,
-          timesSpan: t ? tokenSpan(t) : span,
+          timesSpan: t ? this.tokenSpan(t) : span,
           layers: all(n.children.layer).map((l) => this.layer(l)),
           span,
         };
@@ -223,12 +231,12 @@ export class AstBuilder {
           this.once(ast, 'head', { value: this.expr(value), span }, span, 'head');
         } else if (ids.length === 2) {
           if (ids[0].image !== 'tied') {
-            this.diagnostics.push(diag('HW019', `unknown head form \`${ids[0].image}\``, tokenSpan(ids[0]), {
+            this.diagnostics.push(diag('HW019', `unknown head form \`${ids[0].image}\``, this.tokenSpan(ids[0]), {
               hint: 'write `head tied E` or `head = <linear map of the residual>`',
             }));
             return;
           }
-          this.once(ast, 'head', { tied: ident(ids[1]), span }, span, 'head');
+          this.once(ast, 'head', { tied: this.ident(ids[1]), span }, span, 'head');
         }
         break;
       }
@@ -245,9 +253,9 @@ export class AstBuilder {
       const key = first(e.children.Identifier)!;
       const str = first(e.children.StringLit);
       const list = first(e.children.stringList);
-      return { key: ident(key), value: str ? unquote(str.image) : list ? this.strings(list) : '', span: nodeSpan(e) };
+      return { key: this.ident(key), value: str ? unquote(str.image) : list ? this.strings(list) : '', span: this.nodeSpan(e) };
     });
-    return { entries, span: nodeSpan(n) };
+    return { entries, span: this.nodeSpan(n) };
   }
 
   private strings(n: StringListCstNode): string[] {
@@ -255,21 +263,21 @@ export class AstBuilder {
   }
 
   private paramList(n: ParamListCstNode): Ident[] {
-    return all(n.children.Identifier).map(ident);
+    return all(n.children.Identifier).map((t) => this.ident(t));
   }
 
   private layer(n: LayerCstNode): LayerAst {
     const name = first(n.children.Identifier);
     const components: ComponentAst[] = ordered<AttentionCstNode | MlpCstNode>(n.children.attention, n.children.mlp)
       .map((e) => this.component(e));
-    return { name: name ? ident(name) : undefined, components, span: nodeSpan(n) };
+    return { name: name ? this.ident(name) : undefined, components, span: this.nodeSpan(n) };
   }
 
   private component(n: AttentionCstNode | MlpCstNode): AttentionAst | MlpAst {
     const block = first(n.children.settingsBlock);
     const settings = block ? all(block.children.setting).map((s) => this.setting(s)) : [];
     const writes = block ? all(block.children.writeStmt).map((w) => this.write(w)) : [];
-    return { kind: n.name === 'attention' ? 'attention' : 'mlp', settings, writes, span: nodeSpan(n) } as AttentionAst | MlpAst;
+    return { kind: n.name === 'attention' ? 'attention' : 'mlp', settings, writes, span: this.nodeSpan(n) } as AttentionAst | MlpAst;
   }
 
   setting(n: SettingCstNode): Setting {
@@ -278,11 +286,11 @@ export class AstBuilder {
     const pl = first(c.paramList);
     const value = first(c.expr);
     return {
-      name: ident(name),
+      name: this.ident(name),
       params: pl ? this.paramList(pl) : undefined,
       value: value ? this.expr(value) : undefined,
       assigned: all(c.Equals).length > 0,
-      span: nodeSpan(n),
+      span: this.nodeSpan(n),
     };
   }
 
@@ -296,15 +304,15 @@ export class AstBuilder {
     return {
       targets,
       op: all(c.MinusEq).length > 0 ? '-=' : '+=',
-      value: value ? this.expr(value) : { kind: 'num', value: 0, text: '0', span: nodeSpan(n) },
-      span: nodeSpan(n),
+      value: value ? this.expr(value) : { kind: 'num', value: 0, text: '0', span: this.nodeSpan(n) },
+      span: this.nodeSpan(n),
     };
   }
 
   private channelRef(n: ChannelRefCstNode): ChannelRef {
     const name = first(n.children.Identifier)!;
     const nums = all(n.children.NumberLit).map((t) => Number(t.image));
-    return { name: ident(name), index: nums[0], end: nums[1], span: nodeSpan(n) };
+    return { name: this.ident(name), index: nums[0], end: nums[1], span: this.nodeSpan(n) };
   }
 
   private task(n: TaskCstNode): TaskAst {
@@ -314,16 +322,16 @@ export class AstBuilder {
       const ids = all(i.children.Identifier);
       const digits = first(i.children.NumberLit);
       // ids[0] is the word `input`, the last is the unit (`digits`).
-      return { names: ids.slice(1, -1).map(ident), digits: digits ? Number(digits.image) : 0, unit: ident(ids[ids.length - 1]), span: nodeSpan(i) };
+      return { names: ids.slice(1, -1).map((t) => this.ident(t)), digits: digits ? Number(digits.image) : 0, unit: this.ident(ids[ids.length - 1]), span: this.nodeSpan(i) };
     });
     const p = first(c.taskPrompt);
-    const prompt = p ? { items: all(p.children.promptItem).map((i) => this.promptItem(i)), span: nodeSpan(p) } : undefined;
+    const prompt = p ? { items: all(p.children.promptItem).map((i) => this.promptItem(i)), span: this.nodeSpan(p) } : undefined;
     return {
-      name: name ? ident(name) : { name: 'task', span: nodeSpan(n) },
+      name: name ? this.ident(name) : { name: 'task', span: this.nodeSpan(n) },
       inputs,
       prompt,
       settings: all(c.setting).map((s) => this.setting(s)),
-      span: nodeSpan(n),
+      span: this.nodeSpan(n),
     };
   }
 
@@ -333,10 +341,10 @@ export class AstBuilder {
     const str = first(c.StringLit);
     const ids = all(c.Identifier);
     const hasStar = all(c.Star).length > 0;
-    const span = nodeSpan(n);
+    const span = this.nodeSpan(n);
     // After error recovery an item can have `*` and no count (the syntax error is already reported).
     if (ids.length === 2) {
-      return { kind: 'operand', operand: ident(ids[0]), order: ident(ids[1]), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
+      return { kind: 'operand', operand: this.ident(ids[0]), order: this.ident(ids[1]), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     }
     if (str) return { kind: 'token', token: unquote(str.image), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     return { kind: 'token', token: Number(nums[0]?.image ?? 0), repeat: hasStar && nums[1] ? Number(nums[1].image) : 1, span };
@@ -350,7 +358,7 @@ export class AstBuilder {
     const then = first(c.then);
     const otherwise = first(c.else);
     if (then && otherwise) {
-      return { kind: 'cond', test, then: this.expr(then), else: this.expr(otherwise), span: nodeSpan(n) };
+      return { kind: 'cond', test, then: this.expr(then), else: this.expr(otherwise), span: this.nodeSpan(n) };
     }
     return test;
   }
@@ -366,7 +374,7 @@ export class AstBuilder {
         return this.fold(ordered(n.children.notExpr), ordered(n.children.Kw_and));
       case 'notExpr': {
         const inner = first(n.children.notExpr);
-        if (inner) return { kind: 'unary', op: 'not', operand: this.chain(inner), span: nodeSpan(n) };
+        if (inner) return { kind: 'unary', op: 'not', operand: this.chain(inner), span: this.nodeSpan(n) };
         return this.chain(first(n.children.compare));
       }
       case 'compare': {
@@ -383,7 +391,7 @@ export class AstBuilder {
         const inner = first(n.children.unary);
         if (inner) {
           const op = all(n.children.Minus).length ? '-' : '+';
-          return { kind: 'unary', op, operand: this.chain(inner), span: nodeSpan(n) };
+          return { kind: 'unary', op, operand: this.chain(inner), span: this.nodeSpan(n) };
         }
         return this.chain(first(n.children.power));
       }
@@ -391,7 +399,7 @@ export class AstBuilder {
         const base = this.postfix(first(n.children.postfix));
         const exp = first(n.children.unary);
         if (!exp) return base;
-        return { kind: 'binary', op: '^', left: base, right: this.chain(exp), span: nodeSpan(n) };
+        return { kind: 'binary', op: '^', left: base, right: this.chain(exp), span: this.nodeSpan(n) };
       }
       default:
         return unhandled(n);
@@ -405,7 +413,7 @@ export class AstBuilder {
     for (let i = 1; i < operands.length; i++) {
       const operand = operands[i];
       const start = offsetOf(operand);
-      const prevEnd = spanOf(operands[i - 1]).endOffset;
+      const prevEnd = endOffsetOf(operands[i - 1]);
       const op = ops.find((t) => t.startOffset > prevEnd && t.startOffset < start);
       const right = this.chain(operand);
       const implicit = op === undefined;
@@ -431,7 +439,7 @@ export class AstBuilder {
         target: acc,
         index: this.expr(idx),
         end: end ? this.expr(end) : undefined,
-        span: close ? join(acc.span, tokenSpan(close)) : acc.span,
+        span: close ? join(acc.span, this.tokenSpan(close)) : acc.span,
       };
     }
     return acc;
@@ -440,7 +448,7 @@ export class AstBuilder {
   private primary(n: PrimaryCstNode | undefined): Expr {
     if (!n) return this.chain(undefined);
     const c = n.children;
-    const span = nodeSpan(n);
+    const span = this.nodeSpan(n);
     const num = first(c.NumberLit);
     if (num) return { kind: 'num', value: Number(num.image), text: num.image, span };
     const con = first(c.callOrName);
@@ -456,18 +464,18 @@ export class AstBuilder {
   private callOrName(n: CallOrNameCstNode): Expr {
     const c = n.children;
     const name = first(c.Identifier)!;
-    if (all(c.LParen).length === 0) return { kind: 'name', name: name.image, span: tokenSpan(name) };
+    if (all(c.LParen).length === 0) return { kind: 'name', name: name.image, span: this.tokenSpan(name) };
     const args: Arg[] = all(c.argument).map((a) => {
       const argName = first(a.children.argName);
       const value = first(a.children.expr);
-      return { name: argName?.image, value: value ? this.expr(value) : this.chain(undefined), span: nodeSpan(a) };
+      return { name: argName?.image, value: value ? this.expr(value) : this.chain(undefined), span: this.nodeSpan(a) };
     });
-    return { kind: 'call', callee: name.image, calleeSpan: tokenSpan(name), args, span: nodeSpan(n) };
+    return { kind: 'call', callee: name.image, calleeSpan: this.tokenSpan(name), args, span: this.nodeSpan(n) };
   }
 
   private vector(n: VectorCstNode): Expr {
     const c = n.children;
-    const span = nodeSpan(n);
+    const span = this.nodeSpan(n);
     const variable = first(c.Identifier);
     const from = first(c.from);
     const to = first(c.to);

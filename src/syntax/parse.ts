@@ -1,13 +1,13 @@
 // Stage 1: source text → AST. Lexing and parsing errors become HW001/HW002 diagnostics; Chevrotain's
 // error recovery lets one run report several of them.
-import type { IRecognitionException, IToken } from 'chevrotain';
+import type { ILexingResult, IRecognitionException, IToken } from 'chevrotain';
 import type { Expr, ModelAst, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
 import type { ExprCstNode } from './cst.generated.ts';
 import { parserInstance } from './parser.ts';
 import { handwireLexer } from './tokens.ts';
 import { diag, type Diagnostic } from '../diagnostics.ts';
-import { tokenSpan } from './spans.ts';
+import { LineIndex } from './spans.ts';
 
 export interface ParseResult {
   ast?: ModelAst;
@@ -16,29 +16,25 @@ export interface ParseResult {
 
 export function parse(source: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const lexed = handwireLexer.tokenize(source);
+  const lines = new LineIndex(source);
+  const lexed = lex(source);
   for (const e of lexed.errors) {
-    const span: Span = {
-      line: e.line ?? 1,
-      col: e.column ?? 1,
-      endLine: e.line ?? 1,
-      endCol: (e.column ?? 1) + Math.max(0, e.length - 1),
-      offset: e.offset,
-      endOffset: e.offset + Math.max(0, e.length - 1),
-    };
+    const span = lines.span(e.offset, e.offset + Math.max(0, e.length - 1));
     const text = source.slice(e.offset, e.offset + e.length);
     diagnostics.push(diag('HW001', `unexpected character${e.length > 1 ? 's' : ''} \`${text}\``, span));
   }
   for (const t of lexed.groups.errors ?? []) {
-    diagnostics.push(diag('HW001', `malformed number \`${t.image}\``, tokenSpan(t), {
+    diagnostics.push(diag('HW001', `malformed number \`${t.image}\``, lines.tokenSpan(t), {
       hint: 'an exponent needs digits (`1e-6`), a number has one decimal point, and `2 e` (with a space) multiplies by e',
     }));
   }
   parserInstance.input = lexed.tokens;
+  parserInstance.lines = lines;
+  const builder = new AstBuilder(lines);
+  parserInstance.itemSink = (item) => builder.addItem(item);
   try {
     const cst = parserInstance.program();
-    for (const e of parserInstance.errors) diagnostics.push(parseError(e, source));
-    const builder = new AstBuilder();
+    for (const e of parserInstance.errors) diagnostics.push(parseError(e, source, lines));
     const ast = builder.model(cst);
     diagnostics.push(...builder.diagnostics);
     return { ast, diagnostics };
@@ -46,48 +42,62 @@ export function parse(source: string): ParseResult {
     // The parser recurses once per nesting level, so pathological nesting (hundreds of parentheses,
     // `- - - …` or `2^2^2…`) exhausts the stack. That is the user's text: report it, do not crash.
     if (err instanceof RangeError) {
-      diagnostics.push(diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens), {
+      diagnostics.push(diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens, lines), {
         hint: 'split the formula into several `let` definitions',
       }));
     } else {
       const message = err instanceof Error ? err.message : String(err);
-      diagnostics.push(diag('HW099', `internal error while parsing: ${message}`, deepestToken([]), {
+      diagnostics.push(diag('HW099', `internal error while parsing: ${message}`, deepestToken([], lines), {
         hint: 'this is a bug in handwire: please report it with this source file',
       }));
     }
     return { diagnostics };
+  } finally {
+    parserInstance.itemSink = undefined;
+    // The parser is a singleton: let the tokens go with this call, not with the next parse.
+    parserInstance.input = [];
   }
 }
 
 /** One formula on its own (a task's `expect` read back from ONNX metadata), parsed by the same
  * grammar as formulas in a model: the expression, or the diagnostics of why it is not one. */
 export function parseFormula(text: string): { expr?: Expr; diagnostics: Diagnostic[] } {
-  const lexed = handwireLexer.tokenize(text);
+  const lexed = lex(text);
   const bad = lexed.errors[0]?.offset ?? (lexed.groups.errors ?? [])[0]?.startOffset;
   if (bad !== undefined) {
     const span: Span = { line: 1, col: bad + 1, endLine: 1, endCol: bad + 1, offset: bad, endOffset: bad };
     return { diagnostics: [diag('HW001', `the formula \`${text}\` has a character or number handwire does not read`, span)] };
   }
+  const lines = new LineIndex(text);
   parserInstance.input = lexed.tokens;
+  parserInstance.lines = lines;
   try {
     const cst = parserInstance.expr();
-    const diagnostics = parserInstance.errors.map((e) => parseError(e, text));
+    const diagnostics = parserInstance.errors.map((e) => parseError(e, text, lines));
     // `expr` stops at the first token that cannot continue the formula; anything left is an error.
     const consumed = cst.location?.endOffset ?? -1;
     const rest = lexed.tokens.find((t) => t.startOffset > consumed);
-    if (rest) diagnostics.push(diag('HW002', `unexpected \`${rest.image}\` after the formula`, tokenSpan(rest)));
+    if (rest) diagnostics.push(diag('HW002', `unexpected \`${rest.image}\` after the formula`, lines.tokenSpan(rest)));
     if (diagnostics.length > 0) return { diagnostics };
-    const builder = new AstBuilder();
+    const builder = new AstBuilder(lines);
     const expr = builder.expr(cst as ExprCstNode);
     return builder.diagnostics.length > 0 ? { diagnostics: builder.diagnostics } : { expr, diagnostics: [] };
   } catch (err) {
-    if (err instanceof RangeError) return { diagnostics: [diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens))] };
+    if (err instanceof RangeError) return { diagnostics: [diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens, lines))] };
     throw err;
   }
 }
 
+/** The lexer keeps start offsets only (tokens.ts); the parser needs each token's end as well, for
+ * node locations and for telling `e[0]` (indexing) from `e [0]`. */
+function lex(text: string): ILexingResult {
+  const lexed = handwireLexer.tokenize(text);
+  for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  return lexed;
+}
+
 /** The span of the first bracket at the greatest bracket depth (the start of the file if none). */
-function deepestToken(tokens: IToken[]): Span {
+function deepestToken(tokens: IToken[], lines: LineIndex): Span {
   let depth = 0;
   let best: IToken | undefined;
   let bestDepth = 0;
@@ -99,24 +109,13 @@ function deepestToken(tokens: IToken[]): Span {
     } else if (name === 'RParen' || name === 'RBracket' || name === 'RBrace') depth--;
   }
   best ??= tokens[0];
-  return best ? tokenSpan(best) : { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
+  return best ? lines.tokenSpan(best) : lines.span(0);
 }
 
-function parseError(e: IRecognitionException, source: string): Diagnostic {
+function parseError(e: IRecognitionException, source: string, lines: LineIndex): Diagnostic {
   const t = e.token;
   const atEnd = Number.isNaN(t.startOffset) || t.tokenType?.name === 'EOF';
-  const offset = atEnd ? Math.max(0, source.length - 1) : t.startOffset;
-  const line = atEnd ? source.slice(0, offset).split('\n').length : (t.startLine ?? 1);
-  // (lastIndexOf clamps a negative start to 0, so at offset 0 it would find a newline right there.)
-  const col = atEnd ? offset - (offset === 0 ? -1 : source.lastIndexOf('\n', offset - 1)) : (t.startColumn ?? 1);
-  const span: Span = {
-    line,
-    col,
-    endLine: atEnd ? line : (t.endLine ?? line),
-    endCol: atEnd ? col : (t.endColumn ?? col),
-    offset,
-    endOffset: atEnd ? offset : (t.endOffset ?? offset),
-  };
+  const span = atEnd ? lines.span(Math.max(0, source.length - 1)) : lines.tokenSpan(t);
   const found = atEnd ? 'the end of the file' : `\`${t.image}\``;
   // Chevrotain lists every acceptable token sequence; the first line is what people need.
   const expected = expectedFrom(e.message);

@@ -1,13 +1,17 @@
 // The grammar of handwire as a Chevrotain CST parser. It only says what is well formed; what the
 // pieces mean is decided by the AST builder (cst-to-ast.ts) and the checker. grammar/handwire.ebnf
 // is the same grammar written for people, and a test keeps the two in step.
-import { CstParser, type IToken, type TokenType } from 'chevrotain';
+import { createTokenInstance, CstParser, EOF, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.ts';
 import { SKIP_GRAMMAR_VALIDATION } from './grammar-validated.ts';
+import { LineIndex } from './spans.ts';
+
+/** Stands in for a token the parser has left behind (see handOver). */
+const RELEASED: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
 
 export class HandwireParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'full', skipValidations: SKIP_GRAMMAR_VALIDATION });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', skipValidations: SKIP_GRAMMAR_VALIDATION });
     this.performSelfAnalysis();
   }
 
@@ -16,7 +20,8 @@ export class HandwireParser extends CstParser {
   private sameLine(): boolean {
     const prev = this.LA(0);
     const next = this.LA(1);
-    return prev !== undefined && next.tokenType !== undefined && next.startLine === prev.endLine;
+    if (prev === undefined || next.tokenType === undefined || Number.isNaN(next.startOffset) || Number.isNaN(prev.startOffset)) return false;
+    return this.lines.line(next.startOffset) === this.lines.line(prev.endOffset ?? prev.startOffset);
   }
 
   /** `IDENT (a, b) =` — a definition with parameters, as opposed to `IDENT (expr)`. */
@@ -50,6 +55,32 @@ export class HandwireParser extends CstParser {
     return this.LA(offset).tokenType === type;
   }
 
+  /** Given each model item as soon as it is parsed. A large source is mostly items, and an item's
+   * CST and tokens are many times the size of its text: the AST builder converts each item here,
+   * and its subtree and the tokens before it are dropped, so memory holds the AST and the tokens
+   * still ahead, never the CST of the whole file. */
+  itemSink?: (item: CstNode) => void;
+  /** The line index of the text being parsed (tokens carry offsets only): set with `input`. */
+  lines = new LineIndex('');
+  /** Tokens of `input` before this index are replaced by RELEASED. */
+  private released = 0;
+
+  override reset(): void {
+    super.reset();
+    this.released = 0;
+  }
+
+  private handOver(item: CstNode): void {
+    if (!this.itemSink) return;
+    this.itemSink(item);
+    for (const key of Object.keys(item.children)) delete item.children[key];
+    // Everything before the last consumed token is behind the parser for good (no rule backtracks;
+    // recovery only skips ahead). The last one stays: sameLine() and adjacent() read it as LA(0).
+    const tokens = this.input;
+    const last = this.LA(0);
+    while (this.released < tokens.length && tokens[this.released] !== last) tokens[this.released++] = RELEASED;
+  }
+
   public program = this.RULE('program', () => {
     this.SUBRULE(this.model);
   });
@@ -58,7 +89,10 @@ export class HandwireParser extends CstParser {
     this.CONSUME(T.Model);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.item));
+    this.MANY(() => {
+      const item = this.SUBRULE(this.item);
+      this.ACTION(() => this.handOver(item));
+    });
     this.CONSUME(T.RBrace);
   });
 

@@ -99,7 +99,8 @@ export const ALL_TOKENS: TokenType[] = [
 // Only \n ends a line (a \r before it is trailing text), as in the CLI's source excerpts. Chevrotain's
 // default also counts a lone \r, but not one inside a comment or string, so later lines were misnumbered.
 export const handwireLexer = new Lexer(ALL_TOKENS, {
-  positionTracking: 'full',
+  // Offsets only: lines and columns are looked up when a span is made (spans.ts).
+  positionTracking: 'onlyOffset',
   ensureOptimizations: false,
   skipValidations: SKIP_GRAMMAR_VALIDATION,
   lineTerminatorsPattern: /\n/g,

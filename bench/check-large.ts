@@ -1,0 +1,49 @@
+// npm run bench (last part): `handwire check` of generated 10 MB sources (issue #21), as a fresh
+// process of the built CLI, with wall time and peak memory (maximum resident set size) from
+// /usr/bin/time. Targets: under 10 s and 500 MB. Sources: bench/large-source.ts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { manyComments, manyLets } from './large-source.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TIME = '/usr/bin/time';
+const BYTES = 10_000_000;
+const TARGET = { seconds: 10, megabytes: 500 };
+
+const dir = mkdtempSync(join(tmpdir(), 'handwire-check-large-'));
+try {
+  const sources = [
+    { label: '10p design + `let` lines, 10 MB', file: join(dir, 'lets.hw'), text: manyLets(BYTES) },
+    { label: '10p design + comment lines, 10 MB', file: join(dir, 'comments.hw'), text: manyComments(BYTES) },
+  ];
+  console.log(`check of large sources, one run each; ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (!existsSync(TIME)) console.log(`(${TIME} is missing: peak memory is not measured)`);
+  console.log('| source | lines | wall s | peak RSS MB | target |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const s of sources) {
+    writeFileSync(s.file, s.text);
+    const lines = s.text.split('\n').length;
+    const { seconds, megabytes } = measure(['bin/handwire.js', 'check', s.file]);
+    const met = seconds < TARGET.seconds && (megabytes === undefined || megabytes < TARGET.megabytes);
+    const mb = megabytes === undefined ? 'n/a' : megabytes.toFixed(0);
+    console.log(`| ${s.label} | ${lines} | ${seconds.toFixed(2)} | ${mb} | < ${TARGET.seconds} s, < ${TARGET.megabytes} MB: ${met ? 'met' : 'NOT met'} |`);
+  }
+  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Wall time, and peak RSS where /usr/bin/time can report it (GNU time's %M, in kilobytes). */
+function measure(args: string[]): { seconds: number; megabytes?: number } {
+  const withTime = existsSync(TIME);
+  const argv = withTime ? [TIME, '-f', 'peak-kb %M', process.execPath, ...args] : [process.execPath, ...args];
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const kb = /peak-kb (\d+)/.exec(r.stderr ?? '');
+  return { seconds, megabytes: kb ? Number(kb[1]) / 1024 : undefined };
+}
