@@ -1,4 +1,4 @@
-// npm run bench [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only]
+// npm run bench:throughput [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only]
 //
 // A last table compares verify --threads' worker pool (2 workers) with one thread in process.
 //
@@ -118,7 +118,7 @@ const fmtLoad = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   for (const line of machine()) console.log(line);
-  console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+  console.log(`command: npm run bench:throughput -- ${process.argv.slice(2).join(' ')}`.trimEnd());
   console.log(`load average at start: ${fmtLoad()}`);
   const pairs = protocolCases();
   if (opts.profile) return profileAll(opts, pairs);
