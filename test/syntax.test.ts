@@ -21,6 +21,8 @@ function show(e: Expr): string {
   switch (e.kind) {
     case 'num':
       return String(e.value);
+    case 'str':
+      return JSON.stringify(e.value);
     case 'name':
       return e.name;
     case 'unary':
@@ -106,7 +108,7 @@ describe('parsing the examples', () => {
     expect(ast.head?.tied?.name).toBe('E');
     expect(ast.task?.inputs[0].names.map((n) => n.name)).toEqual(['a', 'b']);
     expect(ast.task?.inputs[0].digits).toBe(10);
-    expect(ast.task?.prompt?.items.map((i) => (i.kind === 'token' ? `${i.token}*${i.repeat}` : `${i.operand.name} ${i.order.name}`))).toEqual([
+    expect(ast.task?.prompt?.items.map((i) => (i.kind === 'token' ? `${i.token}*${i.repeat}` : i.kind === 'operand' ? `${i.operand.name} ${i.order.name}` : i.operand.name))).toEqual([
       '0*1', 'a lsb', '0*9', 'b lsb', '0*1',
     ]);
   });

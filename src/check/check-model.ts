@@ -8,7 +8,8 @@ import type { InputNames } from './linear-map.ts';
 import type { CheckedModel, FloatDType, LayerSpec, Matrix, NamedValue } from './model.ts';
 import { checkComponent, checkNorm } from './check-blocks.ts';
 import { affineMap } from './linear-map.ts';
-import { checkTask } from './check-task.ts';
+import { checkAnyTask } from './check-task.ts';
+import { stringTaskPositions } from './check-string-task.ts';
 import { LIMITS } from '../limits.ts';
 import type { CheckContext } from './context.ts';
 
@@ -86,8 +87,10 @@ export class ModelChecker implements CheckContext {
     const { vocab, tokenNames } = this.vocab();
     const dtype = this.dtype();
     this.residual();
-    const task = ast.task ? checkTask(this, ast.task, vocab, tokenNames) : undefined;
-    this.context = this.contextLength(task?.prompt.length, task?.decode);
+    this.ev.tokenNames = tokenNames;
+    const { task, stringTask } = ast.task ? checkAnyTask(this, ast.task, vocab, tokenNames) : {};
+    const positions = task ? { prompt: task.prompt.length, decode: task.decode } : stringTask ? stringTaskPositions(stringTask) : undefined;
+    this.context = this.contextLength(positions?.prompt, positions?.decode);
     this.declarations();
     this.declarationsDone = true;
     if (this.opts.logFormulas) {
@@ -119,6 +122,7 @@ export class ModelChecker implements CheckContext {
       final,
       head,
       task,
+      ...(stringTask ? { stringTask } : {}),
       values: [...this.values.values()],
     };
   }

@@ -4,7 +4,8 @@
 import type { TaskAst } from '../syntax/ast.ts';
 import { diag } from '../diagnostics.ts';
 import { Scope } from './evaluate.ts';
-import type { PromptSlot, TaskContract, TaskOperand } from './model.ts';
+import type { PromptSlot, StringTask, TaskContract, TaskOperand } from './model.ts';
+import { checkStringTask } from './check-string-task.ts';
 import { collectSettings, type Schema } from './settings.ts';
 import type { CheckContext } from './context.ts';
 
@@ -20,6 +21,15 @@ const OWN_SYNTAX: Record<string, string> = {
 };
 
 const MAX_DIGITS = 15; // operands stay exact in float64 integers (10^15 < 2^53)
+
+/** A task over token strings (an input with an alphabet, or a string placed in the prompt). */
+export function isStringTask(t: TaskAst): boolean {
+  return t.inputs.some((i) => i.alphabet) || (t.prompt?.items.some((i) => i.kind === 'string') ?? false);
+}
+
+export function checkAnyTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames?: string[]): { task?: TaskContract; stringTask?: StringTask } {
+  return isStringTask(t) ? { stringTask: checkStringTask(c, t, vocab, tokenNames) } : { task: checkTask(c, t, vocab, tokenNames) };
+}
 
 export function checkTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames?: string[]): TaskContract | undefined {
   const before = c.diags.length;
@@ -65,6 +75,7 @@ export function checkTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames
       for (let r = 0; r < item.repeat; r++) prompt.push({ kind: 'token', token: id });
       continue;
     }
+    if (item.kind === 'string') continue; // only in string tasks (isStringTask)
     const op = operands.find((o) => o.name === item.operand.name);
     if (!op) {
       c.diags.push(diag('HW010', `unknown input \`${item.operand.name}\``, item.operand.span, { hint: `inputs: ${operands.map((o) => o.name).join(', ')}` }));

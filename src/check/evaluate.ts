@@ -5,6 +5,7 @@ import type { MathJsInstance } from 'mathjs';
 import { loadMathjs } from './mathjs.ts';
 import type { Expr, Span } from '../syntax/ast.ts';
 import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
+import { SEQUENCE_FUNCTIONS } from './sequence-functions.ts';
 
 let mathInstance: MathJsInstance | undefined;
 /** The mathjs instance formulas are computed with, created on first use (see ./mathjs.ts). */
@@ -230,6 +231,9 @@ const FUNCTIONS: Record<string, { min: number; max: number; fn: (...a: any[]) =>
   diag: { min: 1, max: 1, fn: (x) => math.diag(x) as unknown as Value, entries: (x) => entries(x) ** 2 },
   outer: { min: 2, max: 2, fn: (a, b) => math.multiply(math.transpose([a]), [b]) as Value, entries: (a, b) => entries(a) * entries(b) },
   len: { min: 1, max: 1, fn: (x) => (Array.isArray(x) ? x.length : 1) },
+  ...SEQUENCE_FUNCTIONS,
+  // `token(n)` needs the vocabulary's names: the evaluator computes it (see call()).
+  token: { min: 1, max: 1, fn: () => 0 },
 };
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS);
@@ -277,6 +281,8 @@ export class Evaluator {
   literalSink?: (value: number, span: Span, via?: string) => void;
   /** Names whose values count as fixed constants when read (the checker's `let` values). */
   constantNames = new Set<string>();
+  /** The vocabulary's token names, which give quoted names ("BOS") and `token(n)` their ids. */
+  tokenNames?: readonly string[];
   private quiet = 0;
   /** Current nesting of evaluate calls, and the product of the lengths of the ranges being looped. */
   private depth = 0;
@@ -317,6 +323,8 @@ export class Evaluator {
       case 'num':
         this.record(e.value, e.span);
         return e.value;
+      case 'str':
+        return this.tokenId(e.value, e.span);
       case 'name': {
         const v = this.lookup(e.name, e.span, scope);
         if (this.constantNames.has(e.name) && scope.isGlobal(e.name)) this.record(v, e.span, e.name);
@@ -494,6 +502,11 @@ export class Evaluator {
       throw this.error('HW012', `\`${e.callee}\` takes ${want} argument${f.min === 1 && f.max === 1 ? '' : 's'}, got ${e.args.length}`, e.span);
     }
     const args = e.args.map((a) => this.evaluate(a.value, scope));
+    if (e.callee === 'token') {
+      const n = args[0];
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw this.error('HW021', `\`token\` takes a whole number, not ${typeof n === 'number' ? n : describeShape(n!)}`, e.args[0]!.span);
+      return this.tokenId(String(n), e.span);
+    }
     if (args.length === 1 && typeof args[0] === 'number') {
       const v = SCALAR_FUNCTIONS[e.callee]?.(args[0]);
       if (v !== undefined) return v;
@@ -531,6 +544,16 @@ export class Evaluator {
         throw this.error('HW013', `rows of different shapes: ${describeShape(items[0])} and ${describeShape(it)}`, span);
       }
     }
+  }
+
+  /** The id of the token with this name. */
+  private tokenId(name: string, span: Span): number {
+    if (!this.tokenNames) {
+      throw this.error('HW010', `"${name}" names a token, but this vocabulary has no token names`, span, 'name the tokens: `vocab ["0", "1", "BOS"]`');
+    }
+    const id = this.tokenNames.indexOf(name);
+    if (id < 0) throw this.error('HW010', `no token is named "${name}"`, span, didYouMean(name, [...this.tokenNames]) ?? `tokens: ${this.tokenNames.join(' ')}`);
+    return id;
   }
 
   private tooLarge(size: number, span: Span): EvalError {

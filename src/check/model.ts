@@ -99,6 +99,45 @@ export interface TaskContract {
   base: number;
 }
 
+/** A token-string input: strings over `alphabet` (token ids) of length min..max. */
+export interface StringInput {
+  name: string;
+  alphabet: number[];
+  minLength: number;
+  maxLength: number;
+}
+
+export type StringPromptSlot = { kind: 'token'; token: number } | { kind: 'string'; input: string };
+
+/**
+ * How a string task's answer is read from the model:
+ * - `tokens`: generated greedily after the prompt, `decode` tokens at most, ending at `stop`;
+ * - `class`: the argmax at the prompt's last position (one token);
+ * - `each`: the argmax at every position of the input string (one label per input token).
+ */
+export type Readout = 'tokens' | 'class' | 'each';
+
+/** The task contract of a model over token strings (bits, brackets, words of a command language).
+ * Digit tasks keep their own contract (TaskContract), which the affine prover and the AdderBoard
+ * export read; both are driven through one Task interface in src/verify/task.ts. */
+export interface StringTask {
+  name: string;
+  inputs: StringInput[];
+  prompt: StringPromptSlot[];
+  readout: Readout;
+  /** `tokens`: the most tokens generated, the stop token included. 0 for the other readouts. */
+  decode: number;
+  stop?: number;
+  /** `each`: the input whose positions carry the labels. */
+  labelled?: string;
+  /** The right answer as a formula over the inputs (token ids), as written, and as parsed. */
+  expect?: string;
+  expectFormula?: Expr;
+  /** A dataset of `input -> output` lines instead of a formula: the path as written in the source
+   * (relative to the .hw file; the CLI resolves it). */
+  data?: string;
+}
+
 export type ValueClass = 'param' | 'let';
 
 export interface NamedValue {
@@ -128,6 +167,8 @@ export interface CheckedModel {
   final: NormSpec;
   head: AffineMap; // vocab × d_model
   task?: TaskContract;
+  /** The contract of a task over token strings; a model has at most one of `task` and this. */
+  stringTask?: StringTask;
   values: NamedValue[];
   /** Where every number comes from (computed by src/check/audit.ts); present when the pipeline ran
    * the audit. */

@@ -9,6 +9,8 @@ export type { Span };
 
 export type Expr =
   | { kind: 'num'; value: number; text: string; span: Span }
+  /** A token named by its text, `"BOS"`: its value is the token's id in the model's vocabulary. */
+  | { kind: 'str'; value: string; span: Span }
   | { kind: 'name'; name: string; span: Span }
   | { kind: 'call'; callee: string; calleeSpan: Span; args: Arg[]; span: Span }
   | { kind: 'unary'; op: '-' | '+' | 'not'; operand: Expr; span: Span }
@@ -102,11 +104,25 @@ export interface ParamDecl {
 
 export type PromptItem =
   | { kind: 'token'; token: number | string; repeat: number; span: Span }
-  | { kind: 'operand'; operand: Ident; order: Ident; repeat: number; span: Span };
+  | { kind: 'operand'; operand: Ident; order: Ident; repeat: number; span: Span }
+  /** A token-string input, placed as it is. */
+  | { kind: 'string'; operand: Ident; repeat: number; span: Span };
+
+/** `input a, b: 10 digits` (numbers as digit strings), or `input s: ["0", "1"] length 0..12`
+ * (token strings over an alphabet, of a length in a range). */
+export interface TaskInputAst {
+  names: Ident[];
+  digits: number;
+  /** `digits` for numbers; `length` for token strings. */
+  unit: Ident;
+  alphabet?: { tokens: string[]; span: Span };
+  length?: { min: number; max: number; span: Span };
+  span: Span;
+}
 
 export interface TaskAst {
   name: Ident;
-  inputs: { names: Ident[]; digits: number; unit: Ident; span: Span }[];
+  inputs: TaskInputAst[];
   prompt?: { items: PromptItem[]; span: Span };
   settings: Setting[];
   span: Span;

@@ -5,7 +5,7 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type {
   AboutAst, Arg, AttentionAst, BinaryOp, ChannelRef, ComponentAst, Expr, Ident, LayerAst, MlpAst,
-  ModelAst, PromptItem, RepeatAst, Setting, Span, TaskAst, WriteStmt,
+  ModelAst, PromptItem, RepeatAst, Setting, Span, TaskAst, TaskInputAst, WriteStmt,
 } from './ast.ts';
 import { diag, NO_SPAN, type Diagnostic } from '../diagnostics.ts';
 import type { LineIndex } from './spans.ts';
@@ -318,11 +318,22 @@ export class AstBuilder {
   private task(n: TaskCstNode): TaskAst {
     const c = n.children;
     const name = first(c.Identifier);
-    const inputs = all(c.taskInput).map((i) => {
-      const ids = all(i.children.Identifier);
-      const digits = first(i.children.NumberLit);
-      // ids[0] is the word `input`, the last is the unit (`digits`).
-      return { names: ids.slice(1, -1).map((t) => this.ident(t)), digits: digits ? Number(digits.image) : 0, unit: this.ident(ids[ids.length - 1]), span: this.nodeSpan(i) };
+    const inputs = all(c.taskInput).map((i): TaskInputAst => {
+      const ic = i.children;
+      const ids = all(ic.Identifier);
+      const digits = first(ic.NumberLit);
+      const list = first(ic.stringList);
+      // ids[0] is the word `input`, the last is the unit (`digits`, or `length` after an alphabet).
+      const base = { names: ids.slice(1, -1).map((t) => this.ident(t)), digits: digits ? Number(digits.image) : 0, unit: this.ident(ids[ids.length - 1]), span: this.nodeSpan(i) };
+      if (!list) return base;
+      const lo = first(ic.lengthMin);
+      const hi = first(ic.lengthMax) ?? lo;
+      const min = lo ? Number(lo.image) : 0;
+      return {
+        ...base,
+        alphabet: { tokens: this.strings(list), span: this.nodeSpan(list) },
+        length: { min, max: hi ? Number(hi.image) : min, span: lo && hi ? join(this.tokenSpan(lo), this.tokenSpan(hi)) : base.span },
+      };
     });
     const p = first(c.taskPrompt);
     const prompt = p ? { items: all(p.children.promptItem).map((i) => this.promptItem(i)), span: this.nodeSpan(p) } : undefined;
@@ -346,6 +357,7 @@ export class AstBuilder {
     if (ids.length === 2) {
       return { kind: 'operand', operand: this.ident(ids[0]), order: this.ident(ids[1]), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     }
+    if (ids.length === 1) return { kind: 'string', operand: this.ident(ids[0]), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     if (str) return { kind: 'token', token: unquote(str.image), repeat: hasStar && nums[0] ? Number(nums[0].image) : 1, span };
     return { kind: 'token', token: Number(nums[0]?.image ?? 0), repeat: hasStar && nums[1] ? Number(nums[1].image) : 1, span };
   }
@@ -451,6 +463,8 @@ export class AstBuilder {
     const span = this.nodeSpan(n);
     const num = first(c.NumberLit);
     if (num) return { kind: 'num', value: Number(num.image), text: num.image, span };
+    const str = first(c.StringLit);
+    if (str) return { kind: 'str', value: unquote(str.image), span };
     const con = first(c.callOrName);
     if (con) return this.callOrName(con);
     const inner = first(c.expr);

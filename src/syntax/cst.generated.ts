@@ -372,7 +372,11 @@ export type TaskInputCstChildren = {
   Identifier: (IToken)[];
   Comma?: IToken[];
   Colon: IToken[];
-  NumberLit: IToken[];
+  NumberLit?: IToken[];
+  stringList?: StringListCstNode[];
+  lengthMin?: IToken[];
+  DotDot?: IToken[];
+  lengthMax?: IToken[];
 };
 
 export interface TaskPromptCstNode extends CstNode {
@@ -528,6 +532,7 @@ export interface PrimaryCstNode extends CstNode {
 
 export type PrimaryCstChildren = {
   NumberLit?: IToken[];
+  StringLit?: IToken[];
   callOrName?: CallOrNameCstNode[];
   LParen?: IToken[];
   expr?: ExprCstNode[];

@@ -358,13 +358,30 @@ export class HandwireParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  /** `input a, b: 10 digits`. */
+  /** `input a, b: 10 digits`, or a token string: `input s: ["0", "1"] length 1..1000`. */
   public taskInput = this.RULE('taskInput', () => {
     this.CONSUME(T.Identifier);
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier) });
     this.CONSUME(T.Colon);
-    this.CONSUME(T.NumberLit);
-    this.CONSUME3(T.Identifier);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLit);
+          this.CONSUME3(T.Identifier);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.stringList);
+          this.CONSUME4(T.Identifier);
+          this.CONSUME2(T.NumberLit, { LABEL: 'lengthMin' });
+          this.OPTION(() => {
+            this.CONSUME(T.DotDot);
+            this.CONSUME3(T.NumberLit, { LABEL: 'lengthMax' });
+          });
+        },
+      },
+    ]);
   });
 
   /** `prompt [0, a lsb, 0 * 9, b lsb, "="]`. */
@@ -380,9 +397,10 @@ export class HandwireParser extends CstParser {
       { ALT: () => this.CONSUME(T.NumberLit) },
       { ALT: () => this.CONSUME(T.StringLit) },
       {
+        // `a lsb` (a number's digits in an order), or a bare `s` (a token string as it is).
         ALT: () => {
           this.CONSUME(T.Identifier);
-          this.CONSUME2(T.Identifier);
+          this.OPTION2({ GATE: () => this.sameLine(), DEF: () => this.CONSUME2(T.Identifier) });
         },
       },
     ]);
@@ -516,6 +534,8 @@ export class HandwireParser extends CstParser {
   public primary = this.RULE('primary', () => {
     this.OR([
       { ALT: () => this.CONSUME(T.NumberLit) },
+      // A token named by its text ("BOS", "("): it stands for the token's id.
+      { ALT: () => this.CONSUME(T.StringLit) },
       { ALT: () => this.SUBRULE(this.callOrName) },
       {
         ALT: () => {
