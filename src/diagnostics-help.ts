@@ -150,11 +150,22 @@ export const DIAGNOSTIC_HELP: Record<DiagnosticCode, DiagnosticHelp> = {
   },
   HW026: {
     explanation:
-      'The task block does not describe a task handwire can run: inputs are written `input a, b: 10 digits`, the prompt lists ' +
-      'token numbers, token names and inputs with a digit order (`a lsb`, `b msb`), `decode` says how many tokens are ' +
-      'generated, `answer` is lsb or msb, and `expect` is the right answer as a formula of the inputs. Tokens must be in the ' +
-      'vocabulary, which must hold the digits 0..9.',
+      'The task block does not describe a task handwire can run. A digit task: inputs are written `input a, b: 10 digits`, ' +
+      'the prompt lists token numbers, token names and inputs with a digit order (`a lsb`, `b msb`), `decode` says how many ' +
+      'tokens are generated, `answer` is lsb or msb, and `expect` is the right answer as a formula of the inputs; the ' +
+      'vocabulary must hold the digits 0..9. A token-string task: inputs are written `input s: ["0", "1"] length 1..12` over ' +
+      'named tokens, the prompt places each string by its name (`prompt ["BOS", s]`), `answer` is `tokens` (generated, with ' +
+      '`decode N` and optionally `stop "EOS"`), `class` (the last position) or `each` (every input position), and the right ' +
+      'answer is `expect FORMULA` or `data "FILE"`.',
     example: { wrong: 'answer middle', right: 'answer lsb' },
+  },
+  HW027: {
+    explanation:
+      'A line of a dataset file (`data "FILE"` in the task, or `verify --dataset FILE`) is not a case of the task: each line ' +
+      'is `input -> output` (or `IN: input OUT: output`, as SCAN writes it) with token names separated by spaces; the input ' +
+      'must be in the input\'s alphabet and length range, and the output one token for `answer class`, one label per input ' +
+      'token for `answer each`. Blank lines and lines starting with # are skipped. Nothing is run when a line is malformed. ' +
+      'For example `0 1 1 => 0` is refused; `0 1 1 -> 0` is a line.',
   },
   HW099: {
     explanation:

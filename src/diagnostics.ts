@@ -51,6 +51,7 @@ export const DIAGNOSTICS = {
   HW024: { severity: 'error', title: 'index out of range' },
   HW025: { severity: 'error', title: 'inconsistent settings' },
   HW026: { severity: 'error', title: 'invalid task contract' },
+  HW027: { severity: 'error', title: 'malformed dataset line' },
   HW099: { severity: 'error', title: 'internal compiler error' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 

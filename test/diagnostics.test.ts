@@ -327,7 +327,7 @@ describe('diagnostics by code', () => {
     const token = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a lsb, 0, b lsb, 12]');
     expectDiagnostic(token, { code: 'HW026', severity: 'error', at: '12]', covers: '12', words: ['token 12', 'outside the vocabulary'] });
     const prompt = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a, 0]');
-    expectDiagnostic(prompt, { code: 'HW026', severity: 'error', at: 'prompt [a, 0]', covers: 'prompt [a, 0]', words: ['`prompt`', 'expected form'], hint: ['lsb or msb'] });
+    expectDiagnostic(prompt, { code: 'HW026', severity: 'error', at: 'a, 0]', covers: 'a', words: ['digit order', '`a lsb`'], hint: ['lsb or msb'] });
   });
 
   it('every code in the catalogue has a test here, or a reason it cannot come from source', () => {

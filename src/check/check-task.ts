@@ -24,7 +24,7 @@ const MAX_DIGITS = 15; // operands stay exact in float64 integers (10^15 < 2^53)
 
 /** A task over token strings (an input with an alphabet, or a string placed in the prompt). */
 export function isStringTask(t: TaskAst): boolean {
-  return t.inputs.some((i) => i.alphabet) || (t.prompt?.items.some((i) => i.kind === 'string') ?? false);
+  return t.inputs.some((i) => i.alphabet);
 }
 
 export function checkAnyTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames?: string[]): { task?: TaskContract; stringTask?: StringTask } {
@@ -75,7 +75,10 @@ export function checkTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames
       for (let r = 0; r < item.repeat; r++) prompt.push({ kind: 'token', token: id });
       continue;
     }
-    if (item.kind === 'string') continue; // only in string tasks (isStringTask)
+    if (item.kind === 'string') {
+      c.diags.push(diag('HW026', `\`${item.operand.name}\` needs a digit order: \`${item.operand.name} lsb\` or \`${item.operand.name} msb\``, item.span, { hint: 'a number is placed digit by digit, lsb or msb first' }));
+      continue;
+    }
     const op = operands.find((o) => o.name === item.operand.name);
     if (!op) {
       c.diags.push(diag('HW010', `unknown input \`${item.operand.name}\``, item.operand.span, { hint: `inputs: ${operands.map((o) => o.name).join(', ')}` }));

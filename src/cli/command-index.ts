@@ -26,7 +26,7 @@ export const COMMAND_INDEX: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./commands/compile.ts')).registerCompile,
   },
   run: {
-    args: '<file>',
+    args: '<file> [input]',
     summary: "run a .hw model on one prompt and compare its answer with the task's",
     load: async () => (await import('./commands/run.ts')).registerRun,
   },

@@ -31,5 +31,6 @@ export function modelMetadata(model: CheckedModel, dtype: FloatDType): Record<st
   };
   // The formula's syntax tree stays out: the text says the same, and readers parse it again.
   if (model.task) meta[METADATA_KEYS.task] = JSON.stringify({ ...model.task, expectFormula: undefined });
+  if (model.stringTask) meta[METADATA_KEYS.task] = JSON.stringify({ kind: 'strings', ...model.stringTask, expectFormula: undefined });
   return meta;
 }

@@ -9,11 +9,14 @@ import { ProofLimit } from '../../prove/affine-tensor.ts';
 import { proofProblem, prove, type ProofResult } from '../../prove/prove.ts';
 import { readSource, UserError } from '../io.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';
+import { proveEnumerateCommand } from './prove-enumerate.ts';
 
 interface ProveCommandOptions {
   dtype?: FloatDType;
   json?: boolean;
   timeLimit?: string;
+  budget?: string;
+  dataset?: string;
 }
 
 export function registerProve(program: Command): void {
@@ -24,6 +27,8 @@ export function registerProve(program: Command): void {
     .addOption(dtypeOption())
     .option('--json', 'print the result as JSON')
     .option('--time-limit <seconds>', 'give up (status unknown) after this long')
+    .option('--budget <n>', 'tasks proved by enumeration: the most inputs to enumerate (default 1,000,000)')
+    .option('--dataset <file>', 'prove by enumeration over every `input -> output` line of FILE (token-string tasks)')
     .action((file: string, opts: ProveCommandOptions) => proveCommand(file, opts));
 }
 
@@ -36,8 +41,15 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
     process.exitCode = 1;
     return;
   }
-  const problem = proofProblem(compiled.model.task);
+  const model = compiled.model;
+  // The affine prover covers addition; every other task is proved by enumerating its domain.
+  const problem = model.stringTask || opts.dataset !== undefined ? undefined : proofProblem(model.task);
+  if (model.stringTask || opts.dataset !== undefined || (model.task && problem)) {
+    process.exitCode = await proveEnumerateCommand(file, model, opts, problem);
+    return;
+  }
   if (problem) throw new UserError(`${file}: cannot prove: ${problem}`);
+  if (opts.budget !== undefined) throw new UserError('--budget is for tasks proved by enumeration; this one is proved by the affine prover');
 
   const bar = !opts.json && process.stderr.isTTY ? progressBar() : undefined;
   let result: ProofResult;

@@ -12,6 +12,7 @@ import { expectedAnswer, readAnswer, type Operands } from '../../runtime/task.ts
 import { resolveRunInput, TaskInputError } from '../../runtime/task-input.ts';
 import { UserError } from '../io.ts';
 import { compileFileOrReport, dtypeOption } from '../load.ts';
+import { runStringTask } from './run-task.ts';
 
 interface RunOptions {
   a?: string;
@@ -29,6 +30,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description("run a .hw model on one prompt and compare its answer with the task's")
     .argument('<file>', '.hw source file')
+    .argument('[input]', 'token-string tasks: the input string, token names separated by spaces (e.g. "jump twice")')
     .option('--a <value>', 'value of the task input `a` (shorthand for --input a=VALUE)')
     .option('--b <value>', 'value of the task input `b` (shorthand for --input b=VALUE)')
     .option('--input <name=value>', 'value of a task input (repeat for each input)', collect, [])
@@ -37,7 +39,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--device <device>', 'where to run; cuda falls back to cpu with a notice').choices(['cpu', 'cuda']).default('cpu'))
     .addOption(dtypeOption())
     .option('--json', 'print the result as JSON')
-    .action((file: string, opts: RunOptions) => run(file, opts));
+    .action((file: string, text: string | undefined, opts: RunOptions) => run(file, text, opts));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -59,13 +61,22 @@ interface RunResult {
   margins: number[];
 }
 
-async function run(file: string, opts: RunOptions): Promise<void> {
+async function run(file: string, text: string | undefined, opts: RunOptions): Promise<void> {
   const compiled = compileFileOrReport(file, opts.dtype);
   if (!compiled) {
     process.exitCode = 1;
     return;
   }
   const { model } = compiled;
+  if (process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
+  if (model.stringTask && opts.tokens === undefined) {
+    for (const [flag, v] of [['--a', opts.a], ['--b', opts.b], ['--steps', opts.steps]] as const) {
+      if (v !== undefined) throw new UserError(`${flag} is for digit tasks; give the input string after the file, or --input name="tokens"`);
+    }
+    process.exitCode = await runStringTask(file, compiled, text, opts);
+    return;
+  }
+  if (text !== undefined) throw new UserError(`an input string after the file is for token-string tasks; ${model.task ? 'give this task\'s inputs with --a, --b or --input' : 'give a raw prompt with --tokens'}`);
   const task = model.task;
   let input;
   try {

@@ -27,6 +27,8 @@ import {
 import { buildReport, dtypeDisagreements, QUALIFY_PERCENT, type DtypeDisagreement, type VerifyReport } from '../../verify/report.ts';
 import { runCases, type Decoder } from '../../verify/run.ts';
 import { UserError } from '../io.ts';
+import { progressBar } from '../progress.ts';
+import { verifyStringTask } from './verify-task.ts';
 import { compileFileOrReport, dtypeOption } from '../load.ts';
 
 interface VerifyOptions {
@@ -41,6 +43,9 @@ interface VerifyOptions {
   carryChains?: boolean;
   fullRecompute?: boolean;
   threads?: string;
+  budget?: string;
+  samples?: string;
+  dataset?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -58,6 +63,9 @@ export function registerVerify(program: Command): void {
     .option('--exhaustive-digits <k>', 'instead of the protocol: every pair of k-digit operands (at most 1,000,000 pairs: k ≤ 3 in base 10)')
     .option('--carry-chains', 'instead of the protocol: runs of 9s and every carry pattern over a sliding window')
     .option('--threads <n>', `decoding threads, one worker each with identical results (default: the machine's cores when there are ${MIN_CASES_PER_THREAD.toLocaleString('en-US')}+ cases per core, else 1)`)
+    .option('--budget <n>', 'token-string tasks: check every input when there are at most n (default 1,000,000), else sample')
+    .option('--samples <n>', 'token-string tasks: inputs sampled (stratified by length) when the domain is over the budget (default 10,000)')
+    .option('--dataset <file>', 'token-string tasks: check every `input -> output` line of FILE (.gz too) instead of `expect`')
     .option('--full-recompute', 'decode by re-running the whole sequence each step (as AdderBoard does) instead of with cached keys/values')
     .action(async (file: string, opts: VerifyOptions, cmd: Command) => {
       process.exitCode = await verify(file, opts, (name) => cmd.getOptionValueSource(name) === 'cli');
@@ -70,8 +78,12 @@ async function verify(file: string, opts: VerifyOptions, given: (option: string)
 
   const first = compileFileOrReport(file, opts.compareDtypes ? 'float32' : opts.dtype);
   if (!first) return 1;
+  if (first.model.stringTask) return verifyStringTask(file, first.model, opts, given);
   const task = first.model.task;
   if (!task) throw new UserError(`${file} defines no task, so there is nothing to verify`);
+  for (const [flag, value] of [['--budget', opts.budget], ['--samples', opts.samples], ['--dataset', opts.dataset]] as const) {
+    if (value !== undefined) throw new UserError(`${flag} is for token-string tasks; this model has a digit task`);
+  }
   const cases = chooseCases(task, opts, given);
   const problem = caseSetProblem(task, cases);
   if (problem) throw new UserError(problem);
@@ -315,21 +327,3 @@ function formatComparison(f32: VerifyReport, f64: VerifyReport, disagreements: D
 }
 
 /** A one-line bar on stderr, redrawn at most every 100 ms (and always at the end). */
-function progressBar(label: string): { update(done: number, total: number): void; finish(): void } {
-  let last = 0;
-  let drawn = false;
-  return {
-    update(done, total) {
-      const now = performance.now();
-      if (done < total && now - last < 100) return;
-      last = now;
-      const width = 30;
-      const filled = total === 0 ? width : Math.round((done / total) * width);
-      process.stderr.write(`\r${label}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${int(done)}/${int(total)} cases`);
-      drawn = true;
-    },
-    finish() {
-      if (drawn) process.stderr.write('\r\x1b[2K');
-    },
-  };
-}

@@ -1,0 +1,60 @@
+// Proof by enumeration: when a task's whole input domain can be listed within a budget (every bit
+// string up to length 12, every SCAN command of its dataset, every pair of 2-digit operands), running
+// the model on every input and comparing with the right answer is a proof for that dtype and that
+// runtime: PROVED with the count, or REFUTED with the first failing input. Larger domains are
+// UNKNOWN with the reason; the affine prover (prove.ts) stays the path for addition.
+import type { CheckedModel, FloatDType } from '../check/model.ts';
+import { taskOf, type DatasetCase } from '../verify/task.ts';
+import { verifyModel, type VerifyFailure } from '../verify/verify-model.ts';
+
+export interface EnumerationProof {
+  status: 'proved' | 'refuted' | 'unknown';
+  method: 'enumeration';
+  dtype: FloatDType;
+  /** The domain in words and its size. */
+  domain: string;
+  size: number;
+  /** Inputs run (all of them when proved; up to and including the counterexample when refuted). */
+  checked: number;
+  counterexample?: VerifyFailure;
+  /** Smallest top1 − top2 logit margin over every input (proved only). */
+  minMargin?: number;
+  reason?: string;
+  seconds: number;
+}
+
+export const DEFAULT_ENUMERATION_BUDGET = 1_000_000;
+
+export async function proveByEnumeration(
+  model: CheckedModel,
+  opts: { dtype?: FloatDType; budget?: number; dataset?: { cases: readonly DatasetCase[]; source: string }; onProgress?(done: number, total: number): void } = {},
+): Promise<EnumerationProof> {
+  const dtype = opts.dtype ?? model.dtype;
+  const budget = opts.budget ?? DEFAULT_ENUMERATION_BUDGET;
+  const size = opts.dataset ? opts.dataset.cases.length : (taskOf(model)?.domain.size ?? 0);
+  if (!opts.dataset && size > budget) {
+    const domain = taskOf(model)?.domain.describe ?? '';
+    return {
+      status: 'unknown',
+      method: 'enumeration',
+      dtype,
+      domain,
+      size,
+      checked: 0,
+      reason: `the domain has ${Number.isFinite(size) ? size.toLocaleString('en-US') : 'more than 10^308'} inputs, over the enumeration budget of ${budget.toLocaleString('en-US')} (raise it with --budget)`,
+      seconds: 0,
+    };
+  }
+  const r = await verifyModel(model, { dtype, budget: Math.max(budget, size), dataset: opts.dataset, stopAtFirstFailure: true, maxFailures: 1, onProgress: opts.onProgress });
+  const proved = r.passed === r.cases;
+  return {
+    status: proved ? 'proved' : 'refuted',
+    method: 'enumeration',
+    dtype,
+    domain: r.domain,
+    size: r.cases,
+    checked: r.checked,
+    ...(proved ? { minMargin: r.minMargin } : { counterexample: r.failures[0] }),
+    seconds: r.seconds,
+  };
+}
