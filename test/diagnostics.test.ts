@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSource } from '../src/compile.ts';
 import { DIAGNOSTICS, type Diagnostic } from '../src/diagnostics.ts';
 import { handwireLexer } from '../src/syntax/tokens.ts';
+import { parseDataset } from '../src/verify/dataset.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -328,6 +329,16 @@ describe('diagnostics by code', () => {
     expectDiagnostic(token, { code: 'HW026', severity: 'error', at: '12]', covers: '12', words: ['token 12', 'outside the vocabulary'] });
     const prompt = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a, 0]');
     expectDiagnostic(prompt, { code: 'HW026', severity: 'error', at: 'a, 0]', covers: 'a', words: ['digit order', '`a lsb`'], hint: ['lsb or msb'] });
+  });
+
+  it('HW027 a malformed dataset line, at its line and column in the dataset file', () => {
+    const model = checkSource(readFileSync(join(ROOT, 'examples/zoo/majority.hw'), 'utf8')).model!;
+    const { cases, diagnostics } = parseDataset('0 1 1 -> 1\n\n# note\n0 1 => 0\n1 2 -> 1\n1 0 -> 0 1\n', model);
+    expect(cases).toEqual([]); // nothing half-read
+    expect(diagnostics.map((d) => [d.code, d.span.line, d.span.col])).toEqual([['HW027', 4, 1], ['HW027', 5, 3], ['HW027', 6, 1]]);
+    expect(diagnostics[0]!.message).toContain('`input -> output`');
+    expect(diagnostics[1]!.message).toContain("unknown input token '2'");
+    expect(diagnostics[2]!.message).toContain('`answer class` reads one token');
   });
 
   it('every code in the catalogue has a test here, or a reason it cannot come from source', () => {

@@ -2,7 +2,10 @@
 // string is a vector of token ids, and a quoted token name ("(") is its id, so these take and give
 // plain vectors of numbers. Each is the textbook definition, written out so that what a task means
 // is read off here and nowhere else.
-import type { Value } from './evaluate.ts';
+
+/** The evaluator's Value (./evaluate.ts), restated so that this module, which evaluate.ts imports,
+ * imports nothing back. */
+type Value = number | boolean | Value[];
 
 export class SequenceError extends Error {}
 
