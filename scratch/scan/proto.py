@@ -132,8 +132,8 @@ def layer_step(X):
     turn, dr, opp, aro, tw, th = (ch(X, c) for c in G_CH)
     u0 = 1 + dr + opp + 6 * aro - turn          # unit length, before the turn-around correction
     h = [relu(u0), relu(turn + aro - 1),
-         relu(u0 + 8 * tw - 8), relu(turn + aro + tw - 2),
-         relu(u0 + 8 * th - 8), relu(turn + aro + th - 2)]
+         relu(u0 + BIG * tw - BIG), relu(turn + aro + tw - 2),
+         relu(u0 + BIG * th - BIG), relu(turn + aro + th - 2)]
     clear = [relu(ch(X, c)) for c in G_CH]
     X[..., C["len"]] += h[0] - 3 * h[1] + h[2] - 3 * h[3] + 2 * h[4] - 6 * h[5]
     for c, hc in zip(G_CH, clear):
