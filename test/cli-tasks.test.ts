@@ -1,7 +1,7 @@
 // The CLI on token-string tasks, end to end: the real bin in child processes on real files, the
 // majority circuit (examples/zoo/majority.hw) and a broken copy. Expected counts are computed here.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,5 +98,28 @@ describe.concurrent('token-string tasks on the command line', () => {
     }
     const digits = await cli(['run', MAJORITY, '--a', '5']);
     expect(digits.code).toBe(2);
+  });
+
+  it('SCAN: a split verified against its data file, one command run, bad commands refused', async () => {
+    const scan = join(ROOT, 'examples/scan/scan.hw');
+    const split = join(ROOT, 'examples/scan/data/tasks_test_addprim_turn_left.txt.gz');
+    const r = await cli(['verify', scan, '--dataset', split, '--json']);
+    expect(r.code).toBe(0);
+    // The split's size, from the data file itself.
+    const lines = gunzipSync(readFileSync(split)).toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    expect(JSON.parse(r.stdout)).toMatchObject({ mode: 'dataset', cases: lines.length, passed: lines.length });
+    const one = await cli(['run', scan, 'jump twice after walk left']);
+    expect(one.code).toBe(0);
+    // "X after Y" runs Y first: walk left = turn left, walk; then jump twice.
+    expect(one.stdout).toMatch(/^answer\s+I_TURN_LEFT I_WALK I_JUMP I_JUMP$/m);
+    expect(one.stdout).toMatch(/^match\s+yes$/m);
+    const bad = await cli(['run', scan, 'jump quickly']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("'quickly' is not in the alphabet of input `cmd`");
+    writeFileSync(join(TMP, 'scan-bad.txt'), 'IN: jump OUT: I_JUMP\nIN: walk walk walk walk walk walk walk walk walk walk OUT: I_WALK\nIN: jump OUT: I_HOP\n');
+    const data = await cli(['verify', scan, '--dataset', 'scan-bad.txt']);
+    expect(data.code).toBe(1);
+    expect(data.stderr).toContain('scan-bad.txt:2:1: error HW027: the input has 10 tokens; the task takes 1..9');
+    expect(data.stderr).toContain("scan-bad.txt:3:15: error HW027: unknown output token 'I_HOP'");
   });
 });
