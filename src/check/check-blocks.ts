@@ -9,6 +9,7 @@ import type { Activation, AffineMap, AttentionSpec, ComponentSpec, MlpSpec, Norm
 import { collectSettings, type Schema } from './settings.ts';
 import type { CheckContext } from './context.ts';
 import { LIMITS } from '../limits.ts';
+import { evaluateLength, readsLength, stageLength, type LengthExpr } from './length-formula.ts';
 
 const NORM_HELP = 'write `none`, `rms(eps: 1e-6)`, `rms(weight: w, eps: 1e-6)` or `layernorm(weight: w, bias: b, eps: 1e-5)`';
 
@@ -123,13 +124,17 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
       hint: `${heads} head${heads === 1 ? '' : 's'} × context ${c.context}²`,
     }));
   }
-  const scoreBias = s.get('bias') ? biasTable(c, s.get('bias')!, heads, causal) : undefined;
+  const biasSetting = s.get('bias');
+  const biasReadsN = biasSetting !== undefined && biasReadsLength(c, biasSetting);
+  const scoreBiasLength = biasSetting && biasReadsN ? lengthBias(c, biasSetting, heads, causal) : undefined;
+  const scoreBias = biasSetting && !biasReadsN ? biasTable(c, biasSetting, heads, causal) : undefined;
   const out = writeMap(c, writes, { size: heads * valueDim, scalars: [], vectors: [{ name: 'out', start: 0, length: heads * valueDim }] }, span, 'attention');
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
   if (!q || !k || !v || !pre || !qNorm || !kNorm || scale === undefined || !out) return undefined;
   return {
     kind: 'attention', heads, kvHeads, dim, valueDim, pre, q, k, v, qNorm, kNorm, rope, scale, causal,
     scoreBias: scoreBias ?? (causal ? causalTable(heads, c.context) : undefined),
+    scoreBiasLength,
     softmax1: s.has('softmax1'), out, span,
   };
 }
@@ -216,6 +221,54 @@ function biasTable(c: CheckContext, st: Setting, heads: number, causal: boolean)
       }
     }
     return t;
+  }).value);
+}
+
+function biasReadsLength(c: CheckContext, st: Setting): boolean {
+  const params = st.params?.map((p) => p.name) ?? [];
+  if (params.length !== 3 || !st.value) return false;
+  const scope = c.scope.child();
+  for (const p of params) scope.set(p, 0);
+  return readsLength(st.value, scope);
+}
+
+/** A score bias that reads N (the sequence length): split into float64 tables over
+ * head × query × key and the operations that combine them with N at run time (length-formula.ts).
+ * A causal block keeps its mask as the fixed table, so keys after the query are never evaluated. */
+function lengthBias(c: CheckContext, st: Setting, heads: number, causal: boolean): LengthExpr | undefined {
+  const [hName, iName, jName] = st.params!.map((p) => p.name) as [string, string, string];
+  const n = c.context;
+  if (n < 1) {
+    c.diags.push(diag('HW020', 'a score bias needs a context length', st.span, { hint: 'add a task (prompt + decode) or `context N`' }));
+    return undefined;
+  }
+  if (heads * n * n > LIMITS.tableEntries) {
+    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
+    return undefined;
+  }
+  const at = (pt: number) => ({ h: Math.floor(pt / (n * n)), i: Math.floor(pt / n) % n, j: pt % n });
+  const points = {
+    count: heads * n * n,
+    bind: (scope: Scope, pt: number) => {
+      const { h, i, j } = at(pt);
+      scope.set(hName, h);
+      scope.set(iName, i);
+      scope.set(jName, j);
+    },
+    ignored: (pt: number) => causal && at(pt).j > at(pt).i,
+  };
+  return c.guard(() => c.markRead(() => {
+    const expr = stageLength(c, st.value!, c.scope, points);
+    // At the longest length every score a query can see must be a number or −inf.
+    for (let pt = 0; pt < points.count; pt++) {
+      if (points.ignored(pt)) continue;
+      const v = evaluateLength(expr, pt, n);
+      if (Number.isNaN(v) || v === Infinity) {
+        const { h, i, j } = at(pt);
+        throw c.ev.error('HW014', `the score bias at head ${h}, query ${i}, key ${j} is ${String(v)} at length N = ${n}: it must be a number or -inf`, st.value!.span);
+      }
+    }
+    return expr;
   }).value);
 }
 
