@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile.ts';
 import type { FloatDType } from '../src/ir/types.ts';
-import { openSession, runLogits } from '../src/runtime/session.ts';
+import { ContextLengthError, openSession, runLogits } from '../src/runtime/session.ts';
+import { greedyDecode } from '../src/runtime/greedy.ts';
 import { mulberry32 } from '../src/util/rng.ts';
 
 const CONTEXT = 40;
@@ -124,6 +125,28 @@ describe('N in a score bias', () => {
         const last = tokens[n - 1]!;
         for (let p = 0; p < n; p++) expect(Array.from(data.subarray(p * 3, p * 3 + 3)), `N = ${n}`).toEqual([last, 2 * last, 3 * last]);
       }
+    } finally {
+      await session.release();
+    }
+  });
+});
+
+describe('an input longer than the context', () => {
+  it('is a ContextLengthError before onnxruntime sees it; the longest input that fits runs', async () => {
+    const out = compileSource(LAST_KEY);
+    const { session } = await openSession(out.onnx!, { dtype: 'float64' });
+    try {
+      const ids = (n: number) => BigInt64Array.from({ length: n }, () => 1n);
+      await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1, { context: CONTEXT })).rejects.toThrow(ContextLengthError);
+      await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1, { context: CONTEXT })).rejects.toThrow(`an input of ${CONTEXT + 1} tokens needs ${CONTEXT + 1} positions, but the model's context is ${CONTEXT}`);
+      // Without the check ORT itself fails on the same input, with its own message.
+      await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1)).rejects.not.toThrow(ContextLengthError);
+      const fits = await runLogits(session, ids(CONTEXT), 1, CONTEXT, { context: CONTEXT });
+      expect(fits.data[(CONTEXT - 1) * 3 + 2]).toBe(3);
+      // Greedy decoding counts the steps: the last one reads prompt + steps − 1 positions.
+      await expect(greedyDecode(session, [[1, 1]], CONTEXT, { context: CONTEXT })).rejects.toThrow(ContextLengthError);
+      const decoded = await greedyDecode(session, [[1, 2]], CONTEXT - 1, { context: CONTEXT });
+      expect(decoded.tokens[0]![0]).toBe(2);
     } finally {
       await session.release();
     }
