@@ -138,7 +138,7 @@ describe('an input longer than the context', () => {
     try {
       const ids = (n: number) => BigInt64Array.from({ length: n }, () => 1n);
       await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1, { context: CONTEXT })).rejects.toThrow(ContextLengthError);
-      await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1, { context: CONTEXT })).rejects.toThrow(`an input of ${CONTEXT + 1} tokens needs ${CONTEXT + 1} positions, but the model's context is ${CONTEXT}`);
+      await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1, { context: CONTEXT })).rejects.toThrow(`an input of ${CONTEXT + 1} tokens would take ${CONTEXT + 1} positions, but the model's context is ${CONTEXT}`);
       // Without the check ORT itself fails on the same input, with its own message.
       await expect(runLogits(session, ids(CONTEXT + 1), 1, CONTEXT + 1)).rejects.not.toThrow(ContextLengthError);
       const fits = await runLogits(session, ids(CONTEXT), 1, CONTEXT, { context: CONTEXT });

@@ -13,7 +13,7 @@ export class ContextLengthError extends Error {
     readonly context: number,
     what = `an input of ${positions} tokens`,
   ) {
-    super(`${what} needs ${positions} positions, but the model's context is ${context}`);
+    super(`${what} would take ${positions} positions, but the model's context is ${context}`);
   }
 }
 
