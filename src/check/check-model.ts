@@ -171,6 +171,14 @@ export class ModelChecker implements CheckContext {
   }
 
   private declarationsDone = false;
+  private readonly norms = new Map<string, { value: Expr; span: Span }>();
+
+  namedNorm(name: string): { value: Expr; span: Span } | undefined {
+    const n = this.norms.get(name);
+    const v = this.values.get(name);
+    if (n && v) v.used = true;
+    return n;
+  }
 
   private vocab(): { vocab: number; tokenNames?: string[] } {
     const v = this.ast.vocab;
@@ -295,6 +303,13 @@ export class ModelChecker implements CheckContext {
           hint: this.channelGroups.has(name) ? `\`${name}\` is a residual channel` : undefined,
         }));
         this.ev.poisoned.add(name);
+        continue;
+      }
+      if (d.kind === 'let' && !d.params && isNormCall(d.value)) {
+        // A named norm is checked where it is used: its weight must fit each place's width.
+        this.norms.set(name, { value: d.value, span: d.name.span });
+        this.ev.normNames.add(name);
+        this.values.set(name, { name, kind: 'let', shape: [], values: [], span: d.name.span, uses: [], used: false });
         continue;
       }
       if (d.kind === 'let' && d.params) {
@@ -534,6 +549,11 @@ export class ModelChecker implements CheckContext {
   isConstantName(name: string): boolean {
     return name in CONSTANTS;
   }
+}
+
+/** `rms(…)`, `layernorm(…)` or `none`: a declaration that names a norm rather than a value. */
+function isNormCall(e: Expr): boolean {
+  return (e.kind === 'call' && (e.callee === 'rms' || e.callee === 'layernorm')) || (e.kind === 'name' && e.name === 'none');
 }
 
 function withIndex(scope: Scope, name: string, value: number): Scope {

@@ -55,6 +55,8 @@ export interface AttentionSpec {
   dim: number;
   valueDim: number;
   pre: NormSpec;
+  /** Norm of the residual after this block's add (post-norm); `none` for a pre-norm block. */
+  post: NormSpec;
   q: AffineMap; // (heads*dim) × d_model
   k: AffineMap; // (kvHeads*dim) × d_model
   v: AffineMap; // (kvHeads*valueDim) × d_model
@@ -79,6 +81,8 @@ export type Activation = 'relu' | 'silu' | 'gelu_tanh' | 'sigmoid' | 'tanh' | 'i
 export interface MlpSpec {
   kind: 'mlp';
   pre: NormSpec;
+  /** Norm of the residual after this block's add (post-norm); `none` for a pre-norm block. */
+  post: NormSpec;
   act: Activation;
   width: number;
   /** Non-gated: h = act(in x). Gated: h = act(gate x) ⊙ (up x). */

@@ -119,6 +119,11 @@ export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: Pos
       if (comp.kind === 'attention') ({ delta, residual } = attention(ctx, comp, h, prefix, sharedKey(ctx, comp)));
       else delta = mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
       h = b.op('Add', `${prefix}.residual`, [residual, delta], undefined, { span: comp.span });
+      // Post-norm: the residual stream itself is normalised, so its weight and bias are applied here
+      // (several later blocks read it, none can absorb them).
+      if (comp.post.kind !== 'none') {
+        h = materialize(ctx, norm(ctx, h, comp.post, `${prefix}.post_norm`, model.dModel), `${prefix}.post_norm`, [model.dModel], `${sharedKey(ctx, comp)}:post`, comp.post.span);
+      }
     });
   });
 

@@ -51,6 +51,9 @@ export function modelToTorch(model: CheckedModel, opts: TorchExportOptions = {})
   if (model.positionLength?.length || model.layers.some((l) => l.components.some((c) => c.kind === 'attention' && c.scoreBiasLength))) {
     throw new NumpyExportError('the torch export cannot yet compute formulas of N (the sequence length); export to numpy instead');
   }
+  if (model.layers.some((l) => l.components.some((c) => c.post.kind !== 'none'))) {
+    throw new NumpyExportError('the torch export does not yet write post-norm blocks (`post …`); export to numpy instead');
+  }
   const dtype = opts.dtype ?? model.dtype;
   const header = readHeader({ name: model.name, metadata: modelMetadata(model, dtype) } as Parameters<typeof readHeader>[0]);
   const e: Emit = { weights: [], shared: [], sourceLines: opts.source?.split(/\r?\n/) };
