@@ -9,6 +9,7 @@ import type { Activation, AffineMap, AttentionSpec, ComponentSpec, MlpSpec, Norm
 import { collectSettings, type Schema } from './settings.ts';
 import type { CheckContext } from './context.ts';
 import { LIMITS } from '../limits.ts';
+import { evaluateLength, readsLength, stageLength, type LengthExpr } from './length-formula.ts';
 
 const NORM_HELP = 'write `none`, `rms(eps: 1e-6)`, `rms(weight: w, eps: 1e-6)` or `layernorm(weight: w, bias: b, eps: 1e-5)`';
 
@@ -18,6 +19,7 @@ const ATTENTION: Schema = {
   dim: { form: 'value', help: '`dim 2`: query/key width per head' },
   value_dim: { form: 'value', help: '`value_dim 1`: value width per head (default: dim)' },
   pre: { form: 'value', help: NORM_HELP },
+  post: { form: 'value', help: `norm of the residual after this block adds to it (post-norm); ${NORM_HELP}` },
   q: { form: 'assign', help: '`q = [..]`: a linear map of the residual channels, heads × dim outputs' },
   k: { form: 'assign', help: '`k = [..]`: a linear map of the residual channels, kv_heads × dim outputs' },
   v: { form: 'assign', help: '`v = [..]`: a linear map of the residual channels, kv_heads × value_dim outputs' },
@@ -33,6 +35,7 @@ const ATTENTION: Schema = {
 
 const MLP: Schema = {
   pre: { form: 'value', help: NORM_HELP },
+  post: { form: 'value', help: `norm of the residual after this block adds to it (post-norm); ${NORM_HELP}` },
   act: { form: 'value', help: 'one of relu, silu, gelu_tanh, sigmoid, tanh, abs, identity' },
   width: { form: 'value', help: '`width 4`: hidden units (checked against the maps)' },
   in: { form: 'assign', help: '`in = [..]`: hidden pre-activations as a linear map of the residual' },
@@ -100,6 +103,7 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   const k = map('k', kvHeads * dim);
   const v = map('v', kvHeads * valueDim);
   const pre = normSetting(c, s.get('pre'), d, 'pre norm');
+  const post = normSetting(c, s.get('post'), d, 'post norm');
   const qk = normSetting(c, s.get('qk_norm'), dim, 'qk norm');
   const qNorm = s.get('q_norm') ? normSetting(c, s.get('q_norm'), dim, 'q norm') : qk;
   const kNorm = s.get('k_norm') ? normSetting(c, s.get('k_norm'), dim, 'k norm') : qk;
@@ -123,13 +127,17 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
       hint: `${heads} head${heads === 1 ? '' : 's'} × context ${c.context}²`,
     }));
   }
-  const scoreBias = s.get('bias') ? biasTable(c, s.get('bias')!, heads, causal) : undefined;
+  const biasSetting = s.get('bias');
+  const biasReadsN = biasSetting !== undefined && biasReadsLength(c, biasSetting);
+  const scoreBiasLength = biasSetting && biasReadsN ? lengthBias(c, biasSetting, heads, causal) : undefined;
+  const scoreBias = biasSetting && !biasReadsN ? biasTable(c, biasSetting, heads, causal) : undefined;
   const out = writeMap(c, writes, { size: heads * valueDim, scalars: [], vectors: [{ name: 'out', start: 0, length: heads * valueDim }] }, span, 'attention');
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
-  if (!q || !k || !v || !pre || !qNorm || !kNorm || scale === undefined || !out) return undefined;
+  if (!q || !k || !v || !pre || !post || !qNorm || !kNorm || scale === undefined || !out) return undefined;
   return {
-    kind: 'attention', heads, kvHeads, dim, valueDim, pre, q, k, v, qNorm, kNorm, rope, scale, causal,
+    kind: 'attention', heads, kvHeads, dim, valueDim, pre, post, q, k, v, qNorm, kNorm, rope, scale, causal,
     scoreBias: scoreBias ?? (causal ? causalTable(heads, c.context) : undefined),
+    scoreBiasLength,
     softmax1: s.has('softmax1'), out, span,
   };
 }
@@ -219,11 +227,60 @@ function biasTable(c: CheckContext, st: Setting, heads: number, causal: boolean)
   }).value);
 }
 
+function biasReadsLength(c: CheckContext, st: Setting): boolean {
+  const params = st.params?.map((p) => p.name) ?? [];
+  if (params.length !== 3 || !st.value) return false;
+  const scope = c.scope.child();
+  for (const p of params) scope.set(p, 0);
+  return readsLength(st.value, scope);
+}
+
+/** A score bias that reads N (the sequence length): split into float64 tables over
+ * head × query × key and the operations that combine them with N at run time (length-formula.ts).
+ * A causal block keeps its mask as the fixed table, so keys after the query are never evaluated. */
+function lengthBias(c: CheckContext, st: Setting, heads: number, causal: boolean): LengthExpr | undefined {
+  const [hName, iName, jName] = st.params!.map((p) => p.name) as [string, string, string];
+  const n = c.context;
+  if (n < 1) {
+    c.diags.push(diag('HW020', 'a score bias needs a context length', st.span, { hint: 'add a task (prompt + decode) or `context N`' }));
+    return undefined;
+  }
+  if (heads * n * n > LIMITS.tableEntries) {
+    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
+    return undefined;
+  }
+  const at = (pt: number) => ({ h: Math.floor(pt / (n * n)), i: Math.floor(pt / n) % n, j: pt % n });
+  const points = {
+    count: heads * n * n,
+    bind: (scope: Scope, pt: number) => {
+      const { h, i, j } = at(pt);
+      scope.set(hName, h);
+      scope.set(iName, i);
+      scope.set(jName, j);
+    },
+    ignored: (pt: number) => causal && at(pt).j > at(pt).i,
+  };
+  return c.guard(() => c.markRead(() => {
+    const expr = stageLength(c, st.value!, c.scope, points);
+    // At the longest length every score a query can see must be a number or −inf.
+    for (let pt = 0; pt < points.count; pt++) {
+      if (points.ignored(pt)) continue;
+      const v = evaluateLength(expr, pt, n);
+      if (Number.isNaN(v) || v === Infinity) {
+        const { h, i, j } = at(pt);
+        throw c.ev.error('HW014', `the score bias at head ${h}, query ${i}, key ${j} is ${String(v)} at length N = ${n}: it must be a number or -inf`, st.value!.span);
+      }
+    }
+    return expr;
+  }).value);
+}
+
 function checkMlp(c: CheckContext, settings: Setting[], writes: WriteStmt[], span: ComponentAst['span']): MlpSpec | undefined {
   const s = collectSettings(settings, MLP, 'mlp', c.diags);
   const before = c.diags.length;
   const d = c.channels.length;
   const pre = normSetting(c, s.get('pre'), d, 'pre norm');
+  const post = normSetting(c, s.get('post'), d, 'post norm');
   const actSetting = s.get('act');
   let act: Activation = 'relu';
   if (!actSetting) c.diags.push(diag('HW020', 'mlp needs `act` (its activation)', span, { hint: MLP.act.help }));
@@ -259,8 +316,8 @@ function checkMlp(c: CheckContext, settings: Setting[], writes: WriteStmt[], spa
   if (hiddenWidth === undefined) return undefined;
   const out = writeMap(c, writes, { size: hiddenWidth, scalars: [], vectors: [{ name: 'h', start: 0, length: hiddenWidth }] }, span, 'mlp');
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
-  if (!pre || !out) return undefined;
-  return { kind: 'mlp', pre, act, width: hiddenWidth, in: inMap, gate, up, out, span };
+  if (!pre || !post || !out) return undefined;
+  return { kind: 'mlp', pre, post, act, width: hiddenWidth, in: inMap, gate, up, out, span };
 }
 
 /** All `write targets += formula` of a block, summed into one map from the block's output to the
@@ -338,6 +395,27 @@ function normSetting(c: CheckContext, st: Setting | undefined, size: number, wha
 /** `none`, `rms(weight: w, eps: e)` or `layernorm(weight: w, bias: b, eps: e)` over `size` values. */
 export function checkNorm(c: CheckContext, e: Expr, size: number, what: string): NormSpec {
   if (e.kind === 'name' && e.name === 'none') return { kind: 'none' };
+  const normName = e.kind === 'name' ? e.name : undefined;
+  const named = normName !== undefined ? c.namedNorm(normName) : undefined;
+  if (named) {
+    // One declaration, many uses: a mismatch is reported at the use, with the declaration as a note.
+    try {
+      const spec = checkNorm(c, named.value, size, what);
+      return spec.kind === 'none' ? spec : { ...spec, span: e.span };
+    } catch (err) {
+      if (err instanceof EvalError && err.diagnostic) {
+        const first = err.diagnostic;
+        throw c.ev.error(first.code as Parameters<typeof diag>[0], `the norm \`${normName}\` does not fit the ${what}: ${first.message}`, e.span, first.hint, [
+          { message: `\`${normName}\` is declared here`, span: first.span },
+          ...(first.related ?? []),
+        ]);
+      }
+      throw err;
+    }
+  }
+  if (e.kind === 'name') {
+    throw c.ev.error('HW021', `${what}: \`${e.name}\` is not a norm`, e.span, `${NORM_HELP}, or declare one: \`let ${e.name} = rms(eps: 1e-6)\``);
+  }
   if (e.kind !== 'call' || (e.callee !== 'rms' && e.callee !== 'layernorm')) {
     throw c.ev.error('HW021', `${what}: expected a norm`, e.span, NORM_HELP);
   }

@@ -12,6 +12,8 @@ import { checkAnyTask } from './check-task.ts';
 import { stringTaskPositions } from './check-string-task.ts';
 import { LIMITS } from '../limits.ts';
 import type { CheckContext } from './context.ts';
+import { evaluateLength, lengthsToCheck, readsLength, stageLength } from './length-formula.ts';
+import type { LengthColumn } from './model.ts';
 
 
 export interface CheckOptions {
@@ -89,8 +91,8 @@ export class ModelChecker implements CheckContext {
     this.residual();
     this.ev.tokenNames = tokenNames;
     const { task, stringTask } = ast.task ? checkAnyTask(this, ast.task, vocab, tokenNames) : {};
-    const positions = task ? { prompt: task.prompt.length, decode: task.decode } : stringTask ? stringTaskPositions(stringTask) : undefined;
-    this.context = this.contextLength(positions?.prompt, positions?.decode);
+    const needs = task ? { prompt: task.prompt.length, decode: task.decode } : stringTask ? stringTaskPositions(stringTask) : undefined;
+    this.context = this.contextLength(needs?.prompt, needs?.decode);
     this.declarations();
     this.declarationsDone = true;
     if (this.opts.logFormulas) {
@@ -99,7 +101,7 @@ export class ModelChecker implements CheckContext {
     }
 
     const embedding = this.embedding(vocab);
-    const position = this.position();
+    const positions = this.position();
     const layers = this.layers();
     const final = ast.final ? this.guard(() => checkNorm(this, ast.final!.value, this.channels.length, 'final norm')) : { kind: 'none' as const };
     const head = this.head(vocab, embedding);
@@ -117,7 +119,8 @@ export class ModelChecker implements CheckContext {
       context: this.context,
       embedding,
       embeddingName: ast.embed!.name.name,
-      position,
+      position: positions?.table,
+      positionLength: positions?.length,
       layers,
       final,
       head,
@@ -172,6 +175,14 @@ export class ModelChecker implements CheckContext {
   }
 
   private declarationsDone = false;
+  private readonly norms = new Map<string, { value: Expr; span: Span }>();
+
+  namedNorm(name: string): { value: Expr; span: Span } | undefined {
+    const n = this.norms.get(name);
+    const v = this.values.get(name);
+    if (n && v) v.used = true;
+    return n;
+  }
 
   private vocab(): { vocab: number; tokenNames?: string[] } {
     const v = this.ast.vocab;
@@ -298,6 +309,13 @@ export class ModelChecker implements CheckContext {
         this.ev.poisoned.add(name);
         continue;
       }
+      if (d.kind === 'let' && !d.params && isNormCall(d.value)) {
+        // A named norm is checked where it is used: its weight must fit each place's width.
+        this.norms.set(name, { value: d.value, span: d.name.span });
+        this.ev.normNames.add(name);
+        this.values.set(name, { name, kind: 'let', shape: [], values: [], span: d.name.span, uses: [], used: false });
+        continue;
+      }
       if (d.kind === 'let' && d.params) {
         const params = d.params.map((p) => p.name);
         const twice = d.params.find((p, i) => params.indexOf(p.name) < i);
@@ -398,7 +416,7 @@ export class ModelChecker implements CheckContext {
     }))?.value;
   }
 
-  private position(): Matrix | undefined {
+  private position(): { table: Matrix; length?: LengthColumn[] } | undefined {
     const p = this.ast.position;
     if (!p) return undefined;
     const d = this.channels.length;
@@ -406,6 +424,9 @@ export class ModelChecker implements CheckContext {
       this.diags.push(diag('HW020', 'a position table needs a context length', p.span, { hint: 'add a task (prompt + decode) or `context N`' }));
       return undefined;
     }
+    const rowScope = this.scope.child();
+    rowScope.set(p.indexVar.name, 0);
+    if (readsLength(p.value, rowScope)) return this.guard(() => this.markRead(() => this.lengthPosition(p.value, p.indexVar.name)))?.value;
     return this.guard(() => this.markRead(() => {
       const data = new Float64Array(this.context * d);
       for (let pos = 0; pos < this.context; pos++) {
@@ -418,8 +439,55 @@ export class ModelChecker implements CheckContext {
           data[pos * d + i] = v;
         });
       }
-      return { rows: this.context, cols: d, data };
+      return { table: { rows: this.context, cols: d, data } };
     }))?.value;
+  }
+
+  /** A position row that reads N: its N-free entries become the fixed table, the others formulas
+   * the IR computes at run time; the table holds their values at the longest length. */
+  private lengthPosition(value: Expr, indexVar: string): { table: Matrix; length: LengthColumn[] } {
+    const d = this.channels.length;
+    const context = this.context;
+    if (value.kind !== 'vector') {
+      throw this.ev.error('HW021', 'a position row that reads N must be written as a vector `[a, b, …]`, one entry per channel (or per group)', value.span);
+    }
+    const points = { count: context, bind: (s: Scope, pt: number) => s.set(indexVar, pt) };
+    const data = new Float64Array(context * d);
+    const length: LengthColumn[] = [];
+    let channel = 0;
+    for (const item of value.items) {
+      const probe = this.scope.child();
+      probe.set(indexVar, 0);
+      if (readsLength(item, probe)) {
+        const expr = stageLength(this, item, this.scope, points);
+        if (channel < d) length.push({ channel, expr });
+        channel++;
+        continue;
+      }
+      // N-free entries may be vectors (a group's channels); evaluated row by row as usual.
+      const width = flatten(this.evaluate(item, withIndex(this.scope, indexVar, 0))).length;
+      for (let pos = 0; pos < context; pos++) {
+        const entries = flatten(this.evaluate(item, withIndex(this.scope, indexVar, pos)));
+        if (entries.length !== width) throw this.ev.error('HW013', `this entry has ${entries.length} values at position ${pos} but ${width} at position 0`, item.span);
+        entries.forEach((v, k) => {
+          if (!Number.isFinite(v)) throw this.ev.error('HW014', `position ${pos} has an entry that is not finite`, item.span);
+          if (channel + k < d) data[pos * d + channel + k] = v;
+        });
+      }
+      channel += width;
+    }
+    if (channel !== d) throw this.ev.error('HW013', `a position row has ${channel} entries but the residual has ${d} channels`, value.span);
+    // Every length from 1 to the context, at every position it has: each value must be finite.
+    for (const { channel: ch, expr } of length) {
+      for (const n of lengthsToCheck(context)) {
+        for (let pos = 0; pos < n; pos++) {
+          const v = evaluateLength(expr, pos, n);
+          if (!Number.isFinite(v)) throw this.ev.error('HW014', `position ${pos} has an entry that is not finite at length N = ${n} (channel \`${this.channels[ch]}\`: ${v})`, value.span);
+        }
+      }
+      for (let pos = 0; pos < context; pos++) data[pos * d + ch] = evaluateLength(expr, pos, context);
+    }
+    return { table: { rows: context, cols: d, data }, length };
   }
 
   private layers(): LayerSpec[] {
@@ -485,6 +553,17 @@ export class ModelChecker implements CheckContext {
   isConstantName(name: string): boolean {
     return name in CONSTANTS;
   }
+}
+
+/** `rms(…)`, `layernorm(…)` or `none`: a declaration that names a norm rather than a value. */
+function isNormCall(e: Expr): boolean {
+  return (e.kind === 'call' && (e.callee === 'rms' || e.callee === 'layernorm')) || (e.kind === 'name' && e.name === 'none');
+}
+
+function withIndex(scope: Scope, name: string, value: number): Scope {
+  const s = scope.child();
+  s.set(name, value);
+  return s;
 }
 
 /** A value as text, with the non-finite numbers JSON would turn into `null` shown as they are. */

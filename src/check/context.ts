@@ -19,6 +19,8 @@ export interface CheckContext {
   readonly channelGroups: ReadonlyMap<string, { start: number; length: number }>;
   /** Positions the model is built for (0 when neither a task nor `context` sets it). */
   readonly context: number;
+  /** A norm declared by name (`let ln = layernorm(…)`), to be checked where it is used. */
+  namedNorm(name: string): { value: Expr; span: Span } | undefined;
   /** Runs one checking step; an evaluation error becomes a diagnostic and the step yields undefined. */
   guard<T>(f: () => T): T | undefined;
   /** Runs `f`, recording which declared names it read (they count as used, and feed the audit). */

@@ -283,6 +283,8 @@ export class Evaluator {
   constantNames = new Set<string>();
   /** The vocabulary's token names, which give quoted names ("BOS") and `token(n)` their ids. */
   tokenNames?: readonly string[];
+  /** Names declared as norms (`let ln = layernorm(…)`): not values, so a formula cannot read them. */
+  readonly normNames = new Set<string>();
   private quiet = 0;
   /** Current nesting of evaluate calls, and the product of the lengths of the ranges being looped. */
   private depth = 0;
@@ -412,6 +414,7 @@ export class Evaluator {
       return v;
     }
     if (name in CONSTANTS) return CONSTANTS[name];
+    if (this.normNames.has(name)) throw this.normUse(name, span);
     if (this.poisoned.has(name)) throw new EvalError(undefined);
     if (name in FUNCTIONS) throw this.error('HW021', `\`${name}\` is a function: call it as ${name}(…)`, span);
     const hint = didYouMean(name, [...scope.names(), ...Object.keys(CONSTANTS)]);
@@ -492,6 +495,7 @@ export class Evaluator {
       throw this.error('HW021', `\`${e.callee}\` is a value, not a function`, e.calleeSpan, 'to multiply, write `*` between the factors');
     }
     const f = FUNCTIONS[e.callee];
+    if (!f && this.normNames.has(e.callee)) throw this.normUse(e.callee, e.calleeSpan);
     if (!f) {
       if (this.poisoned.has(e.callee)) throw new EvalError(undefined);
       const hint = didYouMean(e.callee, [...FUNCTION_NAMES, ...scope.names()]);
@@ -554,6 +558,10 @@ export class Evaluator {
     const id = this.tokenNames.indexOf(name);
     if (id < 0) throw this.error('HW010', `no token is named "${name}"`, span, didYouMean(name, [...this.tokenNames]) ?? `tokens: ${this.tokenNames.join(' ')}`);
     return id;
+  }
+
+  private normUse(name: string, span: Span): EvalError {
+    return this.error('HW021', `\`${name}\` is a norm, not a value`, span, `use it where a norm goes: \`pre ${name}\`, \`post ${name}\`, \`qk_norm ${name}\` or \`final ${name}\``);
   }
 
   private tooLarge(size: number, span: Span): EvalError {

@@ -23,6 +23,26 @@ export interface AffineMap {
   span: Span;
 }
 
+// Formulas of N, the run's sequence length, split by src/check/length-formula.ts.
+export type LengthUnary = 'Neg' | 'Sqrt' | 'Exp' | 'Log' | 'Abs';
+export type LengthBinary = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Max' | 'Min';
+
+/** A formula over N. `table` holds one float64 value per point, in the order of the formula's points
+ * (a scalar when every point has the same value); `length` is N itself. */
+export type LengthExpr =
+  | { kind: 'table'; values: Float64Array; scalar?: number }
+  | { kind: 'length' }
+  | { kind: 'unary'; op: LengthUnary; x: LengthExpr }
+  | { kind: 'binary'; op: LengthBinary; a: LengthExpr; b: LengthExpr }
+  /** `test ? then : else`, where test is `a < b` or `a == b` (negated for >=, !=, …). */
+  | { kind: 'where'; test: { op: 'Less' | 'Equal'; a: LengthExpr; b: LengthExpr; negate: boolean }; then: LengthExpr; else: LengthExpr };
+
+/** One residual channel of the position row whose value is a formula of N (see length-formula.ts). */
+export interface LengthColumn {
+  channel: number;
+  expr: LengthExpr;
+}
+
 export type NormSpec =
   | { kind: 'none' }
   | { kind: 'rms'; eps: number; weight?: Float64Array; span: Span }
@@ -35,6 +55,8 @@ export interface AttentionSpec {
   dim: number;
   valueDim: number;
   pre: NormSpec;
+  /** Norm of the residual after this block's add (post-norm); `none` for a pre-norm block. */
+  post: NormSpec;
   q: AffineMap; // (heads*dim) × d_model
   k: AffineMap; // (kvHeads*dim) × d_model
   v: AffineMap; // (kvHeads*valueDim) × d_model
@@ -46,6 +68,9 @@ export interface AttentionSpec {
   causal: boolean;
   /** Additive score table [heads, context, context] (query, key), −Infinity for excluded keys. */
   scoreBias?: Float64Array;
+  /** An additive score over (head, query, key) that reads N, computed at run time and added to
+   * `scoreBias` (which then holds only the causal mask, if any); its points are head-major. */
+  scoreBiasLength?: LengthExpr;
   softmax1: boolean;
   out: AffineMap; // d_model × (heads*valueDim)
   span: Span;
@@ -56,6 +81,8 @@ export type Activation = 'relu' | 'silu' | 'gelu_tanh' | 'sigmoid' | 'tanh' | 'i
 export interface MlpSpec {
   kind: 'mlp';
   pre: NormSpec;
+  /** Norm of the residual after this block's add (post-norm); `none` for a pre-norm block. */
+  post: NormSpec;
   act: Activation;
   width: number;
   /** Non-gated: h = act(in x). Gated: h = act(gate x) ⊙ (up x). */
@@ -162,7 +189,9 @@ export interface CheckedModel {
   context: number;
   embedding: Matrix; // vocab × d_model
   embeddingName: string;
-  position?: Matrix; // context × d_model
+  position?: Matrix; // context × d_model (entries that read N: their values at N = context)
+  /** Position entries that read N, the run's sequence length, computed at run time. */
+  positionLength?: LengthColumn[];
   layers: LayerSpec[];
   final: NormSpec;
   head: AffineMap; // vocab × d_model

@@ -5,6 +5,7 @@
 import type { CheckedModel, TaskContract } from '../check/model.ts';
 import type { Operands } from '../runtime/task.ts';
 import { resolveRunInput, TaskInputError, type RunInput, type RunInputOptions } from '../runtime/task-input.ts';
+import { ContextLengthError } from '../runtime/context-length.ts';
 
 export type InspectInputOptions = RunInputOptions;
 export type InspectInput = RunInput;
@@ -15,7 +16,7 @@ export function resolveInspectInput(model: CheckedModel, opts: InspectInputOptio
   try {
     return { ok: true, input: resolveRunInput(model, opts, defaultOperands) };
   } catch (e) {
-    if (e instanceof TaskInputError) return { ok: false, message: e.message };
+    if (e instanceof TaskInputError || e instanceof ContextLengthError) return { ok: false, message: e.message };
     throw e;
   }
 }

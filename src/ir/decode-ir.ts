@@ -48,6 +48,12 @@ export interface DecodeContract {
  * tokens are appended, and full recompute is the only faithful decoder.
  */
 export function decodeUnsupportedReason(model: CheckedModel): string | undefined {
+  // A formula of N gives every position a value that changes as the sequence grows, so cached keys
+  // and values would go stale.
+  if (model.positionLength?.length) return 'its position row reads N (the sequence length), which changes every earlier position as the sequence grows';
+  for (const layer of model.layers) {
+    if (layer.components.some((c) => c.kind === 'attention' && c.scoreBiasLength)) return `an attention block in ${layer.name} has a score bias that reads N (the sequence length)`;
+  }
   for (const layer of model.layers) {
     for (const comp of layer.components) {
       if (comp.kind !== 'attention') continue;

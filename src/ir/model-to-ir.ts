@@ -12,6 +12,7 @@ import type { AffineMap, AttentionSpec, CheckedModel, MlpSpec, NormSpec } from '
 import type { Span } from '../syntax/ast.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import type { FloatDType, IrGraph } from './types.ts';
+import type { LengthExpr } from '../check/model.ts';
 import { modelMetadata } from './metadata.ts';
 
 /**
@@ -33,6 +34,9 @@ export interface PositionPlan {
   cutAt?: number;
   /** The last position of a [batch, seq, …] value. */
   lastRow?(b: GraphBuilder, x: string, name: string): string;
+  /** N, the number of positions of this run, as a [1] float: what length-aware formulas read.
+   * Absent where a model that reads N cannot be lowered (the decode graph refuses such models). */
+  length?(b: GraphBuilder): string;
 }
 
 export type Rows = 'all' | 'last';
@@ -61,7 +65,9 @@ export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}
   const plan: PositionPlan = {
     tableRows: (bb, table, name) => bb.op('Slice', name, [table, bb.intConst('zero1', [0]), seqLen, bb.intConst('axis0', [0])]),
     scoreRows: (bb, table, name) => bb.op('Slice', name, [table, bb.intConst('zero2', [0, 0]), seqLen2, bb.intConst('axes12', [1, 2])]),
+    length: (bb) => (lengthValue ??= bb.op('Cast', 'seq_len_float', [seqLen], { to: 'float' }, { doc: 'N, the sequence length, for the formulas that read it' })),
   };
+  let lengthValue: string | undefined;
   const logits = lowerTransformer(b, model, plan);
   b.op('Identity', 'logits_out', [logits]);
   const out = b.nodes[b.nodes.length - 1];
@@ -86,8 +92,21 @@ export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: Pos
   const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
   let h = b.op('Gather', 'embed', [table, 'input_ids'], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
   if (model.position) {
-    const pos = b.floatConst('position.table', [model.context, model.dModel], model.position.data, 'encoding', { doc: 'fixed positional table (context × channels)' });
-    const sliced = plan.tableRows(b, pos, 'position.slice', 'all');
+    const lengthColumns = model.positionLength ?? [];
+    // Channels computed from N at run time are 0 in the fixed table and added in below.
+    const data = Float64Array.from(model.position.data);
+    for (const { channel } of lengthColumns) for (let p = 0; p < model.context; p++) data[p * model.dModel + channel] = 0;
+    const pos = b.floatConst('position.table', [model.context, model.dModel], data, 'encoding', { doc: 'fixed positional table (context × channels)' });
+    let sliced = plan.tableRows(b, pos, 'position.slice', 'all');
+    for (const { channel, expr } of lengthColumns) {
+      const name = `position.${model.channels[channel]}`;
+      const column = lowerLength(b, plan, expr, name, (t) => plan.tableRows(b, b.floatConst(`${name}.table`, [model.context], t, 'encoding'), `${name}.slice`, 'all'));
+      const asColumn = b.op('Reshape', `${name}.column`, [column, b.intConst('shape_column', [-1, 1])]);
+      const oneHot = new Float64Array(model.dModel);
+      oneHot[channel] = 1;
+      const placed = b.op('Mul', `${name}.placed`, [asColumn, b.floatConst(`one_hot.${channel}`, [1, model.dModel], oneHot, 'structural', { key: `one_hot:${channel}` })], undefined, { doc: `channel ${model.channels[channel]} of the position row, a formula of N` });
+      sliced = b.op('Add', `${name}.add`, [sliced, placed]);
+    }
     h = b.op('Add', 'embed.plus_position', [h, sliced]);
   }
   if (plan.cutAt === -1) h = plan.lastRow!(b, h, 'embed.last');
@@ -100,6 +119,11 @@ export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: Pos
       if (comp.kind === 'attention') ({ delta, residual } = attention(ctx, comp, h, prefix, sharedKey(ctx, comp)));
       else delta = mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
       h = b.op('Add', `${prefix}.residual`, [residual, delta], undefined, { span: comp.span });
+      // Post-norm: the residual stream itself is normalised, so its weight and bias are applied here
+      // (several later blocks read it, none can absorb them).
+      if (comp.post.kind !== 'none') {
+        h = materialize(ctx, norm(ctx, h, comp.post, `${prefix}.post_norm`, model.dModel), `${prefix}.post_norm`, [model.dModel], `${sharedKey(ctx, comp)}:post`, comp.post.span);
+      }
     });
   });
 
@@ -222,6 +246,14 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
     const sliced = ctx.plan.scoreRows(b, table, `${prefix}.score_bias_slice`, cut ? 'last' : 'all');
     scores = b.op('Add', `${prefix}.masked_scores`, [scores, sliced]);
   }
+  if (a.scoreBiasLength) {
+    const bias = lowerLength(b, ctx.plan, a.scoreBiasLength, `${prefix}.length_bias`, (t) => {
+      const n = Math.round(Math.sqrt(t.length / a.heads));
+      const values = b.floatConst(`${prefix}.length_bias.table`, [a.heads, n, n], t, 'encoding', { doc: 'an N-free part of a score bias that reads N' });
+      return ctx.plan.scoreRows(b, values, `${prefix}.length_bias.slice`, cut ? 'last' : 'all');
+    });
+    scores = b.op('Add', `${prefix}.length_scores`, [scores, bias], undefined, { doc: 'additive scores that read N' });
+  }
   const weights = a.softmax1 ? softmax1(ctx, scores, prefix) : b.op('Softmax', `${prefix}.weights`, [scores], { axis: -1 });
   const mixed = b.op('MatMul', `${prefix}.mix`, [weights, vv]);
   const merged = b.op('Transpose', `${prefix}.merge_t`, [mixed], { perm: [0, 2, 1, 3] });
@@ -330,6 +362,28 @@ function activation(ctx: Ctx, x: string, act: MlpSpec['act'], name: string): str
       const th = b.op('Tanh', `${name}.tanh`, [b.op('Mul', `${name}.scaled`, [inner, c(Math.sqrt(2 / Math.PI), 'gelu_k')])]);
       const onePlus = b.op('Add', `${name}.one_plus`, [th, c(1, 'gelu_one')]);
       return b.op('Mul', name, [b.op('Mul', `${name}.half_t`, [x, c(0.5, 'gelu_half')]), onePlus], undefined, { doc: 'gelu, tanh form' });
+    }
+  }
+}
+
+/** A formula of N (length-formula.ts) as tensor operations: its N-free tables sliced to this run's
+ * positions by `table`, N from the plan. Every table was computed in float64 at compile time. */
+function lowerLength(b: GraphBuilder, plan: PositionPlan, e: LengthExpr, name: string, table: (values: Float64Array) => string): string {
+  const go = (x: LengthExpr): string => lowerLength(b, plan, x, name, table);
+  switch (e.kind) {
+    case 'table':
+      return e.scalar !== undefined ? b.floatConst(`${name}.const`, [], Float64Array.of(e.scalar), 'encoding') : table(e.values);
+    case 'length':
+      if (!plan.length) throw new Error('this graph cannot compute formulas of the sequence length N');
+      return plan.length(b);
+    case 'unary':
+      return b.op(e.op, `${name}.${e.op.toLowerCase()}`, [go(e.x)]);
+    case 'binary':
+      return b.op(e.op, `${name}.${e.op.toLowerCase()}`, [go(e.a), go(e.b)]);
+    case 'where': {
+      const test = b.op(e.test.op, `${name}.test`, [go(e.test.a), go(e.test.b)]);
+      const [yes, no] = e.test.negate ? [e.else, e.then] : [e.then, e.else];
+      return b.op('Where', `${name}.where`, [test, go(yes), go(no)]);
     }
   }
 }

@@ -4,7 +4,7 @@
 // runtime: PROVED with the count, or REFUTED with the first failing input. Larger domains are
 // UNKNOWN with the reason; the affine prover (prove.ts) stays the path for addition.
 import type { CheckedModel, FloatDType } from '../check/model.ts';
-import { taskOf, type DatasetCase } from '../verify/task.ts';
+import { formatCount, taskOf, type DatasetCase } from '../verify/task.ts';
 import { verifyModel, type VerifyFailure } from '../verify/verify-model.ts';
 
 export interface EnumerationProof {
@@ -41,7 +41,7 @@ export async function proveByEnumeration(
       domain,
       size,
       checked: 0,
-      reason: `the domain has ${Number.isFinite(size) ? size.toLocaleString('en-US') : 'more than 10^308'} inputs, over the enumeration budget of ${budget.toLocaleString('en-US')} (raise it with --budget)`,
+      reason: `the domain has ${formatCount(size)} inputs, over the enumeration budget of ${budget.toLocaleString('en-US')} (raise it with --budget)`,
       seconds: 0,
     };
   }

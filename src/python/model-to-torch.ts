@@ -16,7 +16,7 @@ import type { AffineMap, AttentionSpec, CheckedModel, ComponentSpec, MlpSpec, No
 import type { FloatDType } from '../ir/types.ts';
 import { modelMetadata } from '../ir/metadata.ts';
 import type { Span } from '../syntax/ast.ts';
-import { docstringSafe, metadataBlock, readHeader, taskBlock } from './ir-to-numpy.ts';
+import { docstringSafe, metadataBlock, NumpyExportError, readHeader, taskBlock } from './ir-to-numpy.ts';
 import { comment, nestedList, pyFloat, pyString } from './python-literals.ts';
 
 export interface TorchExportOptions {
@@ -47,6 +47,13 @@ interface Emit {
 }
 
 export function modelToTorch(model: CheckedModel, opts: TorchExportOptions = {}): string {
+  // The module's fixed tables would hold one length's values; the numpy export (from the IR) computes N.
+  if (model.positionLength?.length || model.layers.some((l) => l.components.some((c) => c.kind === 'attention' && c.scoreBiasLength))) {
+    throw new NumpyExportError('the torch export cannot yet compute formulas of N (the sequence length); export to numpy instead');
+  }
+  if (model.layers.some((l) => l.components.some((c) => c.post.kind !== 'none'))) {
+    throw new NumpyExportError('the torch export does not yet write post-norm blocks (`post …`); export to numpy instead');
+  }
   const dtype = opts.dtype ?? model.dtype;
   const header = readHeader({ name: model.name, metadata: modelMetadata(model, dtype) } as Parameters<typeof readHeader>[0]);
   const e: Emit = { weights: [], shared: [], sourceLines: opts.source?.split(/\r?\n/) };

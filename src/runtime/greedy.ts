@@ -4,6 +4,7 @@
 
 import type { InferenceSession } from 'onnxruntime-node';
 import { runLogits } from './session.ts';
+import { checkContextLength } from './context-length.ts';
 
 export interface GreedyResult {
   /** Generated tokens only (not the prompt), `steps` per prompt, in the order of `prompts`. */
@@ -17,6 +18,8 @@ export interface GreedyResult {
 export interface GreedyOptions {
   /** Sequences per model run (default 4096). */
   batchSize?: number;
+  /** The model's context: a prompt that would run past it is a ContextLengthError, before any run. */
+  context?: number;
   /** Called after each model run; units are prompt-steps, total = prompts.length × steps. */
   onProgress?(done: number, total: number): void;
 }
@@ -28,6 +31,9 @@ export async function greedyDecode(
   opts: GreedyOptions = {},
 ): Promise<GreedyResult> {
   const batchSize = decodeBatchSize(opts, steps);
+  // The last step reads the prompt and every generated token but the last.
+  const longest = prompts.reduce((n, p) => Math.max(n, p.length), 0);
+  if (steps > 0) checkContextLength(longest + steps - 1, opts.context, `a prompt of ${longest} tokens and ${steps} steps`);
 
   const { tokens, margins, top1Logit } = emptyResult(prompts.length, steps);
   const total = prompts.length * steps;

@@ -2,6 +2,9 @@
 // outputs are typed arrays; nothing here reads files or prints.
 
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { checkContextLength } from './context-length.ts';
+
+export { ContextLengthError } from './context-length.ts';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -61,10 +64,13 @@ export async function runLogits(
   ids: BigInt64Array,
   batch: number,
   seq: number,
+  opts: { context?: number } = {},
 ): Promise<{ data: Float32Array | Float64Array; vocab: number }> {
   if (ids.length !== batch * seq) {
     throw new Error(`runLogits: ${ids.length} ids do not fill [batch ${batch}, seq ${seq}]`);
   }
+  // With the model's context known, a longer input is refused here rather than by ORT's shape checks.
+  checkContextLength(seq, opts.context);
   const input = new Tensor('int64', ids, [batch, seq]);
   const out = await session.run({ input_ids: input });
   const logits = out['logits'];

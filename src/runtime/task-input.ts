@@ -5,6 +5,7 @@
 import { didYouMean } from '../diagnostics.ts';
 import type { CheckedModel, TaskContract } from '../check/model.ts';
 import { promptFor, type Operands } from './task.ts';
+import { checkContextLength } from './context-length.ts';
 
 export class TaskInputError extends Error {}
 
@@ -101,8 +102,8 @@ export interface RunInput {
 
 /**
  * The prompt and number of steps for one run: from the task's inputs, or a raw `--tokens` prompt;
- * with neither, `fallback` picks operands (or it is a mistake). Refuses prompts that do not fit the
- * model's context.
+ * with neither, `fallback` picks operands (or it is a mistake). A prompt that does not fit the
+ * model's context is a ContextLengthError.
  */
 export function resolveRunInput(model: CheckedModel, opts: RunInputOptions, fallback?: (task: TaskContract) => Operands): RunInput {
   const task = model.task;
@@ -122,8 +123,6 @@ export function resolveRunInput(model: CheckedModel, opts: RunInputOptions, fall
   if (steps === undefined) throw new TaskInputError('this model defines no task, so say how many tokens to generate with --steps N');
   // The last step reads the prompt and every generated token but the last.
   const positions = prompt.length + Math.max(steps - 1, 0);
-  if (model.context > 0 && positions > model.context) {
-    throw new TaskInputError(`${prompt.length} prompt tokens and ${steps} steps need ${positions} positions, but the model's context is ${model.context}`);
-  }
+  checkContextLength(positions, model.context, `${prompt.length} prompt tokens and ${steps} steps`);
   return { prompt, steps, operands };
 }

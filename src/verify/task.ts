@@ -60,6 +60,12 @@ export function stringTaskOf(model: CheckedModel): Task<StringCase> {
   };
 }
 
+/** A count for people: digits with separators while exact, then a power of ten (2.14e+301). */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return 'more than 1.8e+308';
+  return n < 1e15 ? n.toLocaleString('en-US') : `about ${n.toExponential(2)}`;
+}
+
 /** Number of strings of length lo..hi over k tokens. */
 export function stringCount(k: number, lo: number, hi: number): number {
   let total = 0;

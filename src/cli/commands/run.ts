@@ -10,6 +10,7 @@ import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
 import { expectedAnswer, readAnswer, type Operands } from '../../runtime/task.ts';
 import { resolveRunInput, TaskInputError } from '../../runtime/task-input.ts';
+import { ContextLengthError } from '../../runtime/context-length.ts';
 import { UserError } from '../io.ts';
 import { compileFileOrReport, dtypeOption } from '../load.ts';
 import { runStringTask } from './run-task.ts';
@@ -82,7 +83,7 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   try {
     input = resolveRunInput(model, opts);
   } catch (e) {
-    if (e instanceof TaskInputError) throw new UserError(e.message);
+    if (e instanceof TaskInputError || e instanceof ContextLengthError) throw new UserError(e.message);
     throw e;
   }
   const { prompt, steps, operands } = input;
@@ -93,7 +94,7 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   if (process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
   const opened = await openSession(compiled.onnx, { device: opts.device, dtype: compiled.dtype });
   if (opened.notice) process.stderr.write(`notice: ${opened.notice}\n`);
-  const decoded = await greedyDecode(opened.session, [prompt], steps);
+  const decoded = await greedyDecode(opened.session, [prompt], steps, { context: model.context });
   await opened.session.release();
 
   const generated = decoded.tokens[0]!;

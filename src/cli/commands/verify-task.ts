@@ -5,6 +5,7 @@ import type { CheckedModel, FloatDType } from '../../check/model.ts';
 import type { Device } from '../../runtime/session.ts';
 import { verifyModel, type ModelVerification } from '../../verify/verify-model.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
+import { formatCount } from '../../verify/task.ts';
 import { UserError } from '../io.ts';
 import { progressBar } from '../progress.ts';
 
@@ -63,7 +64,7 @@ const pct = (a: number, b: number) => `${b === 0 ? '100' : ((100 * a) / b).toFix
 export function formatVerification(name: string, params: number, r: ModelVerification): string {
   const lines: string[] = [];
   lines.push(`${name} (task ${r.task}): ${int(params)} params, ${r.dtype} on ${r.device}`);
-  const how = r.mode === 'exhaustive' ? `all ${int(r.cases)} checked (exhaustive)` : r.mode === 'dataset' ? `every line checked` : `${int(r.cases)} sampled of ${Number.isFinite(r.domainSize) ? int(r.domainSize) : 'more than 10^308'}, stratified by length`;
+  const how = r.mode === 'exhaustive' ? `all ${int(r.cases)} checked (exhaustive)` : r.mode === 'dataset' ? `every line checked` : `${int(r.cases)} sampled of ${formatCount(r.domainSize)}, stratified by length`;
   lines.push(`Domain: ${r.domain}: ${how}`);
   lines.push(`Exact match: ${int(r.passed)}/${int(r.cases)} (${pct(r.passed, r.cases)}); per token: ${int(r.tokens.right)}/${int(r.tokens.total)} (${pct(r.tokens.right, r.tokens.total)})`);
   if (Number.isFinite(r.minMargin)) lines.push(`Smallest logit margin: ${r.minMargin.toPrecision(6)}`);
