@@ -1,4 +1,4 @@
-// `handwire export FILE… [--format adderboard|torch] [-o PATH] [--dtype float32|float64] [--json]`:
+// `handwire export FILE… [--format adderboard|torch|numpy-graph] [-o PATH] [--dtype float32|float64] [--json]`:
 // each design as one self-contained Python file, written atomically: the AdderBoard submission
 // format in numpy only (adderboard), or a PyTorch nn.Module of the design with its weights and the
 // same build_model()/add() entry points (torch; docs/export.md). The default name is the design's
