@@ -61,8 +61,7 @@ export function modelToNumpy(model: CheckedModel, opts: ReadableNumpyOptions = {
 
   const parts = [
     docstring(model, header, dtype, opts.sourceName),
-    'import numpy as np',
-    `DTYPE = np.${dtype}  # every weight below is an exact float64 decimal, cast to DTYPE once`,
+    `import numpy as np\n\nDTYPE = np.${dtype}  # every weight below is an exact float64 decimal, cast to DTYPE once`,
     metadataBlock(header),
     `# ---------------------------------------------------------------- weights, as the .hw file declares them\n${e.weights.join('\n')}`,
     `# ---------------------------------------------------------------- building blocks\n` +

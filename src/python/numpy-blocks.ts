@@ -15,11 +15,9 @@ export const HELPERS = {
     x = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
     x = x if weight is None else x * weight
     return x if bias is None else x + bias`,
-  split_heads: `def split_heads(y, heads):
-    """[batch, seq, heads * dim] -> [batch, heads, seq, dim]."""
+  split_heads: `def split_heads(y, heads):  # [batch, seq, heads * dim] -> [batch, heads, seq, dim]
     return y.reshape(y.shape[0], y.shape[1], heads, -1).transpose(0, 2, 1, 3)`,
-  merge_heads: `def merge_heads(y):
-    """[batch, heads, seq, dim] -> [batch, seq, heads * dim]."""
+  merge_heads: `def merge_heads(y):  # [batch, heads, seq, dim] -> [batch, seq, heads * dim]
     return y.transpose(0, 2, 1, 3).reshape(y.shape[0], y.shape[2], -1)`,
   rope: `def rope(x, angle):
     """Rotates the pairs (i, i + dim/2) of each head by angle [seq, dim/2]: x cos + swap(x) sin."""
