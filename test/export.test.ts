@@ -417,7 +417,7 @@ describe('handwire export --adderboard', () => {
   it('writes the same file as the library, in the dtype asked for', async () => {
     const file = join(EXAMPLES, 'adder-130p-nanogpt-sinpe11.hw');
     const out = join(scratch, 'cli-130p.py');
-    const r = await cli('--adderboard', file, '-o', out, '--dtype', 'float64');
+    const r = await cli(file, '--format', 'numpy-graph', '-o', out, '--dtype', 'float64');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*cli-130p\.py \(\d+ bytes, 130 parameters, float64\)\n$/);
     const source = readFileSync(file, 'utf8');

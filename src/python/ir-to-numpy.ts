@@ -126,7 +126,7 @@ function moduleDocstring(graph: IrGraph, h: Header, sourceName: string | undefin
     `${h.name} by ${h.author}: an AdderBoard submission (numpy only).`,
     '',
     ...(h.architecture ? [h.architecture, ''] : []),
-    `Exported by handwire (\`handwire export --adderboard\`) from ${sourceName ?? `model ${graph.name}`}${h.source ? `, after ${h.source}` : ''}.`,
+    `Exported by handwire (\`handwire export FILE --format numpy-graph\`) from ${sourceName ?? `model ${graph.name}`}${h.source ? `, after ${h.source}` : ''}.`,
     `forward() is the compiled graph transcribed node by node (token ids [batch, seq] in, logits`,
     `[batch, seq, vocab] out, computed in ${graph.dtype}); each constant is written out in full. Answers`,
     'come from generic greedy decoding: argmax at the last position, append, recompute the whole',

@@ -1,4 +1,4 @@
-// `handwire export FILE… [--format adderboard|torch] [-o PATH] [--dtype float32|float64] [--json]`:
+// `handwire export FILE… [--format adderboard|torch|numpy-graph] [-o PATH] [--dtype float32|float64] [--json]`:
 // each design as one self-contained Python file, written atomically: the AdderBoard submission
 // format in numpy only (adderboard), or a PyTorch nn.Module of the design with its weights and the
 // same build_model()/add() entry points (torch; docs/export.md). The default name is the design's
@@ -12,12 +12,13 @@ import { hasErrors } from '../../diagnostics.ts';
 import { parameterManifest } from '../../ir/metadata.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { irToNumpy, NumpyExportError } from '../../python/ir-to-numpy.ts';
+import { modelToNumpy } from '../../python/model-to-numpy.ts';
 import { modelToTorch } from '../../python/model-to-torch.ts';
 import { diagnosticToJson, sortDiagnostics } from '../format-diagnostics.ts';
 import { isDirectory, readSource, UserError, writeFileAtomic } from '../io.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';
 
-export const EXPORT_FORMATS = ['adderboard', 'torch'] as const;
+export const EXPORT_FORMATS = ['adderboard', 'torch', 'numpy-graph'] as const;
 
 interface ExportOptions {
   format: (typeof EXPORT_FORMATS)[number];
@@ -32,7 +33,7 @@ export function registerExport(program: Command): void {
     .command('export')
     .description('export .hw designs as Python: an AdderBoard submission (numpy) or a PyTorch module, self-contained')
     .argument('[files...]', '.hw designs with a task block')
-    .addOption(new Option('--format <format>', 'what to write: adderboard = build_model() and add(model, a, b) in numpy; torch = an nn.Module of the design with its weights, and the same entry points').choices(EXPORT_FORMATS).default('adderboard'))
+    .addOption(new Option('--format <format>', 'what to write: adderboard = build_model() and add(model, a, b) in readable numpy that follows the design; torch = an nn.Module of the design with its weights, and the same entry points; numpy-graph = the compiled graph transcribed node by node, same entry points').choices(EXPORT_FORMATS).default('adderboard'))
     // The first form of this command took its one input as an option; kept so old scripts run.
     .addOption(new Option('--adderboard <file>', 'same as `export FILE --format adderboard`').hideHelp())
     .option('-o, --output <path>', 'the file to write (one design, a path ending in .py) or the directory to write into (default: here)')
@@ -81,7 +82,9 @@ function exportAll(files: string[], opts: ExportOptions): void {
       const python =
         opts.format === 'torch'
           ? modelToTorch(compiled.model, { dtype: compiled.ir.dtype, source, sourceName: basename(file) })
-          : irToNumpy(compiled.ir, { source, sourceName: basename(file) });
+          : opts.format === 'numpy-graph'
+            ? irToNumpy(compiled.ir, { source, sourceName: basename(file) })
+            : modelToNumpy(compiled.model, { dtype: compiled.ir.dtype, source, sourceName: basename(file) });
       return { python, parameters: parameterManifest(compiled.model).count, dtype: compiled.ir.dtype };
     } catch (e) {
       if (e instanceof NumpyExportError) throw new UserError(`cannot export ${file}: ${e.message}`);
@@ -104,7 +107,7 @@ function exportAll(files: string[], opts: ExportOptions): void {
 
 function outputPath(file: string, count: number, output: string | undefined, format: ExportOptions['format']): string {
   // The torch file gets its own default name, so exporting both formats keeps both.
-  const name = `${pythonModuleName(file)}${format === 'torch' ? '_torch' : ''}.py`;
+  const name = `${pythonModuleName(file)}${format === 'torch' ? '_torch' : format === 'numpy-graph' ? '_graph' : ''}.py`;
   if (output === undefined) return name;
   if (output.endsWith('.py') && !isDirectory(output)) {
     if (count > 1) throw new UserError(`-o ${output} names one file, but ${count} designs are being exported; give a directory`);
