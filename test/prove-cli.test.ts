@@ -48,6 +48,21 @@ describe.concurrent('handwire prove', () => {
     await session.release();
     expect(readAnswer(out.model!.task!, decoded.tokens[0]!)).toBe(got);
     expect(got).not.toBe(a + b);
+    // The step named is the first whose token differs from the digit of a + b that it writes,
+    // computed here from the sum's decimal digits and the task's answer order.
+    const task = out.model!.task!;
+    const tokens = decoded.tokens[0]!;
+    const sumDigits = String(a + b).padStart(task.decode, '0').split('').map(Number); // most significant first
+    const right = task.answer === 'lsb' ? [...sumDigits].reverse() : sumDigits;
+    const firstWrong = tokens.findIndex((t, k) => t !== right[k]);
+    expect(firstWrong).toBeGreaterThanOrEqual(0);
+    const c = json.counterexample;
+    expect(c.tokens).toEqual(tokens);
+    expect(c.expected_tokens).toEqual(right);
+    expect(c.step).toBe(firstWrong);
+    expect(c.position).toBe(promptFor(task, { a, b }).length + firstWrong);
+    expect(c.digit_place).toBe(task.answer === 'lsb' ? firstWrong : task.decode - 1 - firstWrong);
+    expect(Number.isInteger(c.region_step)).toBe(true);
   });
 
   it('text: says REFUTED and prints the counterexample', async () => {
@@ -55,6 +70,7 @@ describe.concurrent('handwire prove', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/REFUTED/);
     expect(r.stdout).toMatch(/counterexample: a = \d+, b = \d+: expected \d+, got/);
+    expect(r.stdout).toMatch(/first wrong token: decode step \d+ \(sequence position \d+, answer digit \d+\) gave \d+, expected \d+/);
   });
 
   it('refuses a model without a task, and a task that is not addition (exit 2, one line)', async () => {

@@ -11,7 +11,7 @@ import type { TaskContract } from '../check/model.ts';
 import type { IrGraph } from '../ir/types.ts';
 import { greedyDecode } from '../runtime/greedy.ts';
 import { openSession, type OpenedSession } from '../runtime/session.ts';
-import { expectedAnswer, promptFor, readAnswer, type Operands } from '../runtime/task.ts';
+import { digitOf, expectedAnswer, promptFor, readAnswer, type Operands } from '../runtime/task.ts';
 import { ProofLimit } from './affine-tensor.ts';
 import { AdditionSpec, additionProblem } from './addition-spec.ts';
 import { decide } from './certify.ts';
@@ -26,10 +26,20 @@ export interface Counterexample {
   b: number;
   expected: number;
   got: number | null;
-  /** The tokens the runtime generated. */
+  /** The tokens the runtime generated, one per decode step. */
   tokens: number[];
-  /** The decode step whose region failed to certify and led to this input. */
+  /** The tokens a right answer has at those steps. */
+  expected_tokens: number[];
+  /** The first decode step (0-based) whose generated token is wrong; later steps read it back. */
   step: number;
+  /** Where that wrong token is written in the sequence (prompt length + step, 0-based): the
+   * logits that chose it are those of the position before. */
+  position: number;
+  /** The place value of the answer digit that step writes (0 = units). */
+  digit_place: number;
+  /** The decode step whose undecided region the input was sampled from (the search's trail; the
+   * wrong token can come at any step). */
+  region_step: number;
 }
 
 export interface RegionReport {
@@ -151,7 +161,22 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
       const expected = expectedAnswer(task, inputs[i]!);
       if (got !== expected) {
         const [x, y] = task.operands;
-        return { a: inputs[i]![x!.name]!, b: inputs[i]![y!.name]!, expected, got: Number.isNaN(got) ? null : got, tokens: decoded.tokens[i]!, step };
+        const tokens = decoded.tokens[i]!;
+        const right = answerTokens(task, expected);
+        // Greedy decoding conditions each step on the ones before: the first wrong token is the error.
+        const wrong = Math.max(0, tokens.findIndex((t, k) => t !== right[k]));
+        return {
+          a: inputs[i]![x!.name]!,
+          b: inputs[i]![y!.name]!,
+          expected,
+          got: Number.isNaN(got) ? null : got,
+          tokens,
+          expected_tokens: right,
+          step: wrong,
+          position: task.prompt.length + wrong,
+          digit_place: task.answer === 'lsb' ? wrong : task.decode - 1 - wrong,
+          region_step: step,
+        };
       }
     }
     return undefined;
@@ -238,6 +263,11 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
     if (result.status === 'proved') result.status = 'unknown';
   }
   return finish();
+}
+
+/** The decode steps' tokens for a right answer: its digits in the task's base and order. */
+export function answerTokens(task: TaskContract, answer: number): number[] {
+  return Array.from({ length: task.decode }, (_, k) => digitOf(answer, task.answer === 'lsb' ? k : task.decode - 1 - k, task.base));
 }
 
 interface Undecided<R> {

@@ -74,7 +74,8 @@ function formatResult(name: string, r: ProofResult): string {
   if (r.counterexample) {
     const c = r.counterexample;
     lines.push(`  counterexample: a = ${c.a}, b = ${c.b}: expected ${c.expected}, got ${c.got ?? `tokens [${c.tokens.join(', ')}]`}`);
-    lines.push(`  found from an undecided region at decode step ${c.step}`);
+    lines.push(`  first wrong token: decode step ${c.step} (sequence position ${c.position}, answer digit ${c.digit_place}) gave ${c.tokens[c.step]}, expected ${c.expected_tokens[c.step]}`);
+    lines.push(`  found by sampling an undecided region of decode step ${c.region_step}`);
   }
   if (r.unknown) {
     lines.push(`  smallest undecided region: step ${r.unknown.step}, ${r.unknown.region} (${formatShare(r.unknown.fraction)} of inputs)`);
