@@ -88,6 +88,44 @@ describe.concurrent('handwire prove', () => {
     expect(r2.stderr).not.toMatch(/at .*\.ts/); // no stack trace
   });
 
+  it('--time-limit 5 on the 36p (whose proof takes far longer) ends UNKNOWN at the limit, exit 1', async () => {
+    const started = performance.now();
+    const r = await cli(['prove', join(ROOT, 'examples', 'adder', 'adder-36p-alibi-2layer.hw'), '--dtype', 'float64', '--time-limit', '5', '--json']);
+    const wall = (performance.now() - started) / 1000;
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.status).toBe('unknown');
+    expect(json.stopped.limit).toBe('time');
+    // Seconds since the process started, at the moment it stopped: the limit plus at most the
+    // time one graph node takes to bound (generous, for a loaded machine).
+    expect(json.stopped.seconds).toBeGreaterThan(4);
+    expect(json.stopped.seconds).toBeLessThan(9);
+    expect(json.unknown.reason).toMatch(/time limit of 5 s/);
+    // The steps it did not reach are undecided in full: at least all but the step it stopped in.
+    expect(json.undecided_fraction).toBeGreaterThanOrEqual((json.per_step.length === 0 ? 11 : 10) / 11 - 1e-9);
+    expect(json.notes.join('\n')).toMatch(/not examined/);
+    expect(wall).toBeLessThan(30); // a very generous bound: the run used to overshoot by minutes
+  });
+
+  it('--max-memory below what the process needs ends UNKNOWN with the memory budget named, exit 1', async () => {
+    const r = await cli(['prove', join(ROOT, 'examples', 'adder', 'adder-10p-rope19.hw'), '--dtype', 'float64', '--max-memory', '40M', '--json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.status).toBe('unknown');
+    expect(json.stopped.limit).toBe('memory');
+    expect(json.stopped.memory_bytes).toBeGreaterThan(40 * 2 ** 20);
+    expect(json.peak_memory_bytes).toBeGreaterThanOrEqual(json.stopped.memory_bytes);
+    expect(json.unknown.reason).toMatch(/memory budget of 40 MiB/);
+  });
+
+  it('--max-memory must be a size', async () => {
+    for (const bad of ['lots', '0', '12X']) {
+      const r = await cli(['prove', broken, '--max-memory', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/--max-memory/);
+    }
+  });
+
   it('--time-limit must be a positive number', async () => {
     const r = await cli(['prove', broken, '--time-limit', 'soon']);
     expect(r.code).toBe(2);
