@@ -63,6 +63,11 @@ describe.concurrent('handwire prove', () => {
     expect(c.position).toBe(promptFor(task, { a, b }).length + firstWrong);
     expect(c.digit_place).toBe(task.answer === 'lsb' ? firstWrong : task.decode - 1 - firstWrong);
     expect(Number.isInteger(c.region_step)).toBe(true);
+    // Every field printed is documented in docs/prove.md's JSON table.
+    const doc = readFileSync(join(ROOT, 'docs', 'prove.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## JSON output'), doc.indexOf('## Extending'));
+    for (const key of Object.keys(json)) expect(table, key).toMatch(new RegExp(`\`${key}\``));
+    for (const key of Object.keys(c)) expect(table, key).toMatch(new RegExp(`\`(counterexample)?\\.${key}\``));
   });
 
   it('text: says REFUTED and prints the counterexample', async () => {
