@@ -156,6 +156,32 @@ describe('formulas', () => {
     expect(show(formula('-x^2'))).toBe('(neg (^ x 2))');
     expect(show(formula('2^3^2'))).toBe('(^ 2 (^ 3 2))');
     expect(show(formula('2^-0.5 Q^2'))).toBe('(* (^ 2 (neg 0.5)) (^ Q 2))');
+    // The signs after a `^` apply to the rest of the chain: a^(-(b^c)).
+    expect(show(formula('a^-b^c'))).toBe('(^ a (neg (^ b c)))');
+    expect(show(formula('a^b^-+c^d'))).toBe('(^ a (^ b (neg (+ (^ c d)))))');
+    expect(show(formula('- + -x'))).toBe('(neg (+ (neg x)))');
+    expect(show(formula('not not a'))).toBe('(not (not a))');
+  });
+
+  it('each prefix operator and each power spans from its own first token to the end', () => {
+    const text = '- -x^2^y';
+    const src = `model m {\n  param p = ${text}\n}\n`;
+    const outer = decl(parseClean(src), 'p').value;
+    expect(textOf(src, outer.span)).toBe('- -x^2^y');
+    const inner = outer.kind === 'unary' ? outer.operand : outer;
+    expect(textOf(src, inner.span)).toBe('-x^2^y');
+    const pow = inner.kind === 'unary' ? inner.operand : inner;
+    expect(textOf(src, pow.span)).toBe('x^2^y');
+    expect(pow.kind === 'binary' && textOf(src, pow.right.span)).toBe('2^y');
+  });
+
+  it('prefix and power chains thousands long parse without exhausting the stack', () => {
+    // Loops in the grammar, not recursion: the limit on such chains is the checker's (evaluation).
+    for (const text of ['-'.repeat(20000) + '1', '1' + '^1'.repeat(20000), 'not '.repeat(20000) + 'a', '2' + '^-1'.repeat(20000)]) {
+      const r = parse(`model m {\n  param p = ${text}\n}\n`);
+      expect(r.diagnostics).toEqual([]);
+      expect(r.ast).toBeDefined();
+    }
   });
 
   it('precedence and associativity of the binary operators', () => {

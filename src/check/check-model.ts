@@ -73,6 +73,10 @@ export class ModelChecker implements CheckContext {
   channelGroups = new Map<string, { start: number; length: number }>();
   context = 0;
   private perturbIndex = 0;
+  /** Items whose declaration was refused: checks that depend on them stay silent, so one mistake
+   * gives one error (the vocabulary size feeds the task, embedding and head; the residual's width
+   * every table and projection). */
+  private readonly refused = new Set<'vocab' | 'residual'>();
 
   /** Formulas evaluated for weights (after the declarations), with what they read: the audit uses
    * this to find fixed constants written into parameter-dependent formulas. */
@@ -90,9 +94,14 @@ export class ModelChecker implements CheckContext {
     const dtype = this.dtype();
     this.residual();
     this.ev.tokenNames = tokenNames;
-    const { task, stringTask } = ast.task ? checkAnyTask(this, ast.task, vocab, tokenNames) : {};
+    // A refused vocabulary size is unknown, not 1: the task is checked as if every token existed.
+    const taskVocab = this.refused.has('vocab') ? Number.MAX_SAFE_INTEGER : vocab;
+    const { task, stringTask } = ast.task ? checkAnyTask(this, ast.task, taskVocab, tokenNames) : {};
     const needs = task ? { prompt: task.prompt.length, decode: task.decode } : stringTask ? stringTaskPositions(stringTask) : undefined;
     this.context = this.contextLength(needs?.prompt, needs?.decode);
+    // A task with errors sets no context; a placeholder of 1 keeps RoPE, positions and masks from
+    // reporting "needs a context length" for a context the task would have set.
+    if (ast.task && !task && !stringTask && this.context === 0) this.context = 1;
     this.declarations();
     this.declarationsDone = true;
     if (this.opts.logFormulas) {
@@ -100,12 +109,20 @@ export class ModelChecker implements CheckContext {
       for (const v of this.values.values()) if (v.kind === 'let') this.ev.constantNames.add(v.name);
     }
 
-    const embedding = this.embedding(vocab);
+    // Everything below is sized by the residual; the tables and the head also by the vocabulary.
+    // After either was refused they are not checked (their errors would all follow from that one).
+    if (this.refused.has('residual')) {
+      if (ast.embed) this.ev.poisoned.add(ast.embed.name.name);
+      return undefined;
+    }
+    const embedding = this.refused.has('vocab') ? undefined : this.embedding(vocab);
+    if (!embedding && ast.embed) this.ev.poisoned.add(ast.embed.name.name);
     const positions = this.position();
     const layers = this.layers();
     const final = ast.final ? this.guard(() => checkNorm(this, ast.final!.value, this.channels.length, 'final norm')) : { kind: 'none' as const };
-    const head = this.head(vocab, embedding);
-    this.unusedParams();
+    const head = this.refused.has('vocab') ? undefined : this.head(vocab, embedding);
+    // An error can end a step before it reads every parameter: "never used" would then be false.
+    if (!hasErrors(this.diags)) this.unusedParams();
     if (!embedding || !head || !final || hasErrors(this.diags)) return undefined;
 
     return {
@@ -188,6 +205,7 @@ export class ModelChecker implements CheckContext {
     const v = this.ast.vocab;
     if (!v) {
       this.diags.push(diag('HW020', 'the model has no `vocab`', this.ast.name.span, { hint: 'add e.g. `vocab 10` (tokens 0..9)' }));
+      this.refused.add('vocab');
       return { vocab: 1 };
     }
     if (v.names) {
@@ -196,12 +214,16 @@ export class ModelChecker implements CheckContext {
         if (seen.has(n)) this.diags.push(diag('HW011', `token name "${n}" appears twice in the vocabulary`, v.span));
         seen.add(n);
       }
-      if (v.names.length === 0) this.diags.push(diag('HW016', 'the vocabulary is empty', v.span));
+      if (v.names.length === 0) {
+        this.diags.push(diag('HW016', 'the vocabulary is empty', v.span));
+        this.refused.add('vocab');
+      }
       return { vocab: Math.max(1, v.names.length), tokenNames: v.names };
     }
     const size = v.size ?? 0;
     if (!Number.isInteger(size) || size < 1 || size > LIMITS.vocab) {
       this.diags.push(diag('HW016', `vocabulary size ${size} is out of range (1..${LIMITS.vocab})`, v.span));
+      this.refused.add('vocab');
       return { vocab: 1 };
     }
     return { vocab: size };
@@ -223,6 +245,7 @@ export class ModelChecker implements CheckContext {
       this.diags.push(diag('HW020', 'the model has no `residual` stream', this.ast.name.span, {
         hint: 'name its channels, e.g. `residual [big, digit]`',
       }));
+      this.refused.add('residual');
       return;
     }
     const seen = new Map<string, Span>();
@@ -230,10 +253,12 @@ export class ModelChecker implements CheckContext {
       const name = ch.name.name;
       if (seen.has(name)) {
         this.diags.push(diag('HW011', `channel \`${name}\` is declared twice`, ch.name.span, { related: [{ message: 'first declared here', span: seen.get(name)! }] }));
+        this.refused.add('residual');
         continue;
       }
       if (name === 'x' || name === 'out' || name === 'h') {
         this.diags.push(diag('HW011', `\`${name}\` cannot name a channel: projections use it for the whole input`, ch.name.span));
+        this.refused.add('residual');
         continue;
       }
       seen.set(name, ch.name.span);
@@ -241,6 +266,8 @@ export class ModelChecker implements CheckContext {
       if (ch.count !== undefined) {
         if (!Number.isInteger(ch.count) || ch.count < 1 || start + ch.count > LIMITS.channels) {
           this.diags.push(diag('HW016', `channel group size ${ch.count} is out of range`, ch.span));
+          this.refused.add('residual');
+          this.ev.poisoned.add(name);
           continue;
         }
         for (let i = 0; i < ch.count; i++) this.channels.push(`${name}[${i}]`);
@@ -254,6 +281,7 @@ export class ModelChecker implements CheckContext {
     }
     if (this.channels.length > LIMITS.channels) {
       this.diags.push(diag('HW016', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
+      this.refused.add('residual');
     }
     this.residualInputs.size = this.channels.length;
     this.residualInputs.vectors.push({ name: 'x', start: 0, length: this.channels.length });

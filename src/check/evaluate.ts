@@ -309,7 +309,7 @@ export class Evaluator {
 
   evaluate(e: Expr, scope: Scope): Value {
     if (this.depth >= EVAL_LIMITS.depth) {
-      throw this.error('HW016', `this formula nests more than ${EVAL_LIMITS.depth} levels deep`, e.span,
+      throw this.error('HW016', `evaluating this formula nests more than ${EVAL_LIMITS.depth} levels deep`, e.span,
         'split it into several `let` definitions');
     }
     this.depth++;

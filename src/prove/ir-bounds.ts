@@ -20,10 +20,13 @@ import { lastAlongLayout } from './layouts.ts';
 import { classify, rowAxes, type Classification, type TensorAxes } from './positionwise.ts';
 import { planRows, type RowPlan } from './row-plan.ts';
 import { MAX_VOCAB, applyLayout, shapeOfValue, type Value } from './values.ts';
+import { checkDeadline } from './budget.ts';
 
 export interface EvaluateOptions {
   /** Compute every node in full on every sequence (no plan, no basis): for tests. */
   full?: boolean;
+  /** Stop with OutOfTime once `performance.now()` passes this (checked between nodes). */
+  deadline?: number;
 }
 
 interface Prepared {
@@ -33,6 +36,9 @@ interface Prepared {
   staticValues: Map<string, Value>;
   /** Static values already cut to the last row by their node's plan. */
   staticSliced: Set<string>;
+  /** Per node, the values it is the last reader of: dropped once it has run, so a batch holds
+   * only the values still to be read (most of a graph's intermediate tensors are read once). */
+  lastReads: string[][];
 }
 
 /** An IrGraph prepared for bounding: constants converted once, plans cached per length. */
@@ -101,7 +107,7 @@ export class GraphBounds {
       if (!out || out.kind !== 'float') throw new ProofLimit('the graph produced no float logits');
       return reindex(out.t, lastAlongLayout(out.t.shape, 1).shape, lastAlongLayout(out.t.shape, 1).index);
     }
-    return this.runPlanned(tokenSets, batch, length, this.prepare(length));
+    return this.runPlanned(tokenSets, batch, length, this.prepare(length, opts.deadline ?? Infinity), opts.deadline ?? Infinity);
   }
 
   /**
@@ -109,17 +115,18 @@ export class GraphBounds {
    * the graph cannot be bounded at all (an unsupported operation, say), so that a caller can refuse
    * before bounding anything.
    */
-  prepareLength(length: number): void {
-    this.prepare(length);
+  prepareLength(length: number, deadline = Infinity): void {
+    this.prepare(length, deadline);
   }
 
   /** Every node in full, on the given batch (probes and tests). */
-  private runPlain(tokenSets: Int32Array, batch: number): Map<string, Value> {
+  private runPlain(tokenSets: Int32Array, batch: number, deadline = Infinity): Map<string, Value> {
     const ctx = this.context();
     const values = new Map<string, Value>(this.consts);
     values.set(this.inputName, tokensValue(tokenSets, batch));
     this.graph.nodes.forEach((node, i) => {
       if (this.absorbed(i)) return;
+      checkDeadline(deadline);
       values.set(node.outputs[0]!, this.compute(i, (j) => (node.inputs[j] ? values.get(node.inputs[j]!) : undefined), ctx));
     });
     return values;
@@ -128,11 +135,11 @@ export class GraphBounds {
   /** Plan and classification for sequences of `length`, from probe runs at (batch 2, length − 1),
    * (2, length) and (3, length): axes whose size follows the length are sequence axes, those that
    * follow the batch are batch axes. */
-  private prepare(length: number): Prepared {
+  private prepare(length: number, deadline = Infinity): Prepared {
     const hit = this.prepared.get(length);
     if (hit) return hit;
     if (length < 2) throw new ProofLimit('sequences shorter than 2 are not supported');
-    const probe = (b: number, n: number) => this.runPlain(new Int32Array(b * n).fill(1), b);
+    const probe = (b: number, n: number) => this.runPlain(new Int32Array(b * n).fill(1), b, deadline);
     const short = probe(2, length - 1);
     const long = probe(2, length);
     const wide = probe(3, length);
@@ -181,12 +188,12 @@ export class GraphBounds {
       if (p.mode === 'output' || p.mode === 'inputs') staticSliced.add(node.outputs[0]!);
     });
     staticValues.delete(this.inputName);
-    const prepared: Prepared = { plan, classes, axes, staticValues, staticSliced };
+    const prepared: Prepared = { plan, classes, axes, staticValues, staticSliced, lastReads: lastReaders(this.graph, this.outputName) };
     this.prepared.set(length, prepared);
     return prepared;
   }
 
-  private runPlanned(tokenSets: Int32Array, batch: number, length: number, prep: Prepared): AffineTensor {
+  private runPlanned(tokenSets: Int32Array, batch: number, length: number, prep: Prepared, deadline: number): AffineTensor {
     const ctx = this.context();
     const { plan, classes } = prep;
 
@@ -221,28 +228,37 @@ export class GraphBounds {
         const n = node.inputs[j];
         return n ? (basis.get(n) ?? prep.staticValues.get(n)) : undefined;
       };
+      checkDeadline(deadline);
       basis.set(node.outputs[0]!, this.compute(i, input, ctx));
     });
 
     const leaf = new Map<string, Value>();
     leaf.set(this.inputName, tokensValue(tokenSets, batch));
     const sliced = new Set<string>(prep.staticSliced);
-    const copies = new Map<string, Value>();
+    const copies = new Map<string, Map<number | null, Value>>();
     const fromBasis = (name: string, axis: number | null): Value => {
-      const key = `${name}|${axis}`;
-      let v = copies.get(key);
+      let mine = copies.get(name);
+      if (!mine) copies.set(name, (mine = new Map()));
+      let v = mine.get(axis);
       if (!v) {
         const rows = rowAxes(prep.axes.get(name));
         if (!rows) throw new ProofLimit(`value ${name} has no batch/sequence axes to copy along`);
         if (axis !== null && axis !== rows.s) throw new ProofLimit(`value ${name} is cut along axis ${axis}, not its sequence axis`);
         v = copyRows(basis.get(name)!, rows, basisOf, batch, length, axis !== null);
-        copies.set(key, v);
+        mine.set(axis, v);
       }
       return v;
     };
+    const drop = (i: number) => {
+      for (const name of prep.lastReads[i]!) {
+        leaf.delete(name);
+        copies.delete(name);
+      }
+    };
     this.graph.nodes.forEach((node, i) => {
       const p = plan.nodes[i]!;
-      if (p.mode === 'skip' || classes.basisNodes[i] || classes.staticNodes[i] || this.absorbed(i)) return;
+      if (p.mode === 'skip' || classes.basisNodes[i] || classes.staticNodes[i] || this.absorbed(i)) return drop(i);
+      checkDeadline(deadline);
       const input = (j: number) => {
         const name = node.inputs[j];
         if (!name) return undefined;
@@ -258,12 +274,24 @@ export class GraphBounds {
       if (p.mode === 'output') out = applyLayout(out, lastAlongLayout(shapeOfValue(out), p.outAxis));
       leaf.set(node.outputs[0]!, out);
       if (p.mode === 'output' || p.mode === 'inputs') sliced.add(node.outputs[0]!);
+      drop(i);
     });
     const out = leaf.get(this.outputName) ?? (basis.has(this.outputName) ? fromBasis(this.outputName, null) : undefined);
     if (!out || out.kind !== 'float') throw new ProofLimit('the graph produced no float logits');
     if (!sliced.has(this.outputName)) return reindex(out.t, lastAlongLayout(out.t.shape, 1).shape, lastAlongLayout(out.t.shape, 1).index);
     return out.t;
   }
+}
+
+/** For each node, the value names whose last reader (in graph order) it is; the output is kept. */
+function lastReaders(graph: IrGraph, output: string): string[][] {
+  const last = new Map<string, number>();
+  graph.nodes.forEach((node, i) => {
+    for (const name of node.inputs) if (name) last.set(name, i);
+  });
+  const out: string[][] = graph.nodes.map(() => []);
+  for (const [name, i] of last) if (name !== output) out[i]!.push(name);
+  return out;
 }
 
 function tokensValue(sets: Int32Array, batch: number): Value {

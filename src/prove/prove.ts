@@ -11,13 +11,14 @@ import type { TaskContract } from '../check/model.ts';
 import type { IrGraph } from '../ir/types.ts';
 import { greedyDecode } from '../runtime/greedy.ts';
 import { openSession, type OpenedSession } from '../runtime/session.ts';
-import { expectedAnswer, promptFor, readAnswer, type Operands } from '../runtime/task.ts';
+import { digitOf, expectedAnswer, promptFor, readAnswer, type Operands } from '../runtime/task.ts';
 import { ProofLimit } from './affine-tensor.ts';
 import { AdditionSpec, additionProblem } from './addition-spec.ts';
 import { decide } from './certify.ts';
 import { GraphBounds } from './ir-bounds.ts';
 import type { ProofSpec } from './spec.ts';
 import { mulberry32 } from '../util/rng.ts';
+import { OutOfTime } from './budget.ts';
 
 export type ProofStatus = 'proved' | 'refuted' | 'unknown';
 
@@ -26,10 +27,20 @@ export interface Counterexample {
   b: number;
   expected: number;
   got: number | null;
-  /** The tokens the runtime generated. */
+  /** The tokens the runtime generated, one per decode step. */
   tokens: number[];
-  /** The decode step whose region failed to certify and led to this input. */
+  /** The tokens a right answer has at those steps. */
+  expected_tokens: number[];
+  /** The first decode step (0-based) whose generated token is wrong; later steps read it back. */
   step: number;
+  /** Where that wrong token is written in the sequence (prompt length + step, 0-based): the
+   * logits that chose it are those of the position before. */
+  position: number;
+  /** The place value of the answer digit that step writes (0 = units). */
+  digit_place: number;
+  /** The decode step whose undecided region the input was sampled from (the search's trail; the
+   * wrong token can come at any step). */
+  region_step: number;
 }
 
 export interface RegionReport {
@@ -50,8 +61,14 @@ export interface ProofResult {
   min_margin_at: RegionReport | null;
   /** The smallest region left undecided, and why. */
   unknown: (RegionReport & { reason: string }) | null;
-  /** Share of (step, input) pairs left undecided. */
+  /** Share of (step, input) pairs left undecided (steps not reached when a limit stopped the proof
+   * count as undecided in full). */
   undecided_fraction: number;
+  /** Why the proof ended early: the limit, the decode step it stopped in, seconds on the time
+   * limit's clock and memory in use then; null when it ran to the end. */
+  stopped: { limit: 'time' | 'memory'; step: number; seconds: number; memory_bytes: number | null } | null;
+  /** The largest memory in use seen after a batch, in bytes (null without `memoryUsage`). */
+  peak_memory_bytes: number | null;
   per_step: { step: number; leaves: number; min_margin: number | null; seconds: number }[];
   seconds: number;
   notes: string[];
@@ -70,7 +87,8 @@ export interface ProveOptions {
    * Without it the prover never reports "refuted". */
   onnx?: Uint8Array;
   onProgress?(p: ProveProgress): void;
-  /** Regions bounded per graph evaluation (default 1024). */
+  /** The most regions bounded per graph evaluation (default 1024). Batches start small and grow
+   * while they stay quick and within the memory budget, and shrink when they do not. */
   batchSize?: number;
   /** Variables fixed beyond the minimum before a region is given up as unknown (default 4). */
   extraSplits?: number;
@@ -79,8 +97,17 @@ export interface ProveOptions {
   extraBudget?: number;
   /** Inputs of an undecided region decoded by the runtime (default 4). */
   samples?: number;
-  /** Stop with "unknown" after this long (default: no limit). */
+  /** Stop with "unknown" after this long (default: no limit), also in the middle of a batch. */
   timeLimitSeconds?: number;
+  /** When the time limit's clock started, on `performance.now()`'s clock (default: when prove
+   * was called). The CLI starts it with the process, so that start-up counts. */
+  timeLimitFrom?: number;
+  /** Seconds of the time limit kept for what follows the proof (closing, printing; default 0). */
+  reserveSeconds?: number;
+  /** Stop with "unknown" when `memoryUsage()` passes this many bytes (default: no budget). */
+  maxMemoryBytes?: number;
+  /** The process's memory in use, in bytes (the CLI passes its resident set size). */
+  memoryUsage?: () => number;
   /** Examine only these decode steps (tests, diagnosis): the result is then never "proved". */
   onlySteps?: number[];
   seed?: number;
@@ -102,9 +129,10 @@ interface Item<R> {
 export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptions = {}): Promise<ProofResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
+  const deadline = opts.timeLimitSeconds === undefined ? Infinity
+    : (opts.timeLimitFrom ?? started) + (opts.timeLimitSeconds - (opts.reserveSeconds ?? 0)) * 1000;
   const spec: ProofSpec<unknown> = new AdditionSpec(task) as ProofSpec<unknown>;
   const bounds = new GraphBounds(graph);
-  const batchSize = opts.batchSize ?? 1024;
   const extraSplits = opts.extraSplits ?? 4;
   const sampleCount = opts.samples ?? 4;
   let extraBudget = opts.extraBudget ?? 20_000;
@@ -124,6 +152,8 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
     min_margin_at: null,
     unknown: null,
     undecided_fraction: 0,
+    stopped: null,
+    peak_memory_bytes: null,
     per_step: [],
     seconds: 0,
     notes,
@@ -151,7 +181,22 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
       const expected = expectedAnswer(task, inputs[i]!);
       if (got !== expected) {
         const [x, y] = task.operands;
-        return { a: inputs[i]![x!.name]!, b: inputs[i]![y!.name]!, expected, got: Number.isNaN(got) ? null : got, tokens: decoded.tokens[i]!, step };
+        const tokens = decoded.tokens[i]!;
+        const right = answerTokens(task, expected);
+        // Greedy decoding conditions each step on the ones before: the first wrong token is the error.
+        const wrong = Math.max(0, tokens.findIndex((t, k) => t !== right[k]));
+        return {
+          a: inputs[i]![x!.name]!,
+          b: inputs[i]![y!.name]!,
+          expected,
+          got: Number.isNaN(got) ? null : got,
+          tokens,
+          expected_tokens: right,
+          step: wrong,
+          position: task.prompt.length + wrong,
+          digit_place: task.answer === 'lsb' ? wrong : task.decode - 1 - wrong,
+          region_step: step,
+        };
       }
     }
     return undefined;
@@ -159,7 +204,25 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
 
   // Plan every step's sequence length first: a graph the prover cannot handle (an unsupported
   // operation) is refused here, with its reason, rather than region by region.
-  for (let step = 0; step < spec.steps; step++) bounds.prepareLength(spec.tokenSets(spec.root(step), step).length);
+  // Planning a large design takes seconds: past the deadline the first step stops at once.
+  try {
+    for (let step = 0; step < spec.steps; step++) bounds.prepareLength(spec.tokenSets(spec.root(step), step).length, deadline);
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+  }
+
+  const clockStart = opts.timeLimitFrom ?? started;
+  const maxBatch = Math.max(1, opts.batchSize ?? 1024);
+  // Start small: one region of a large design can take a tenth of a second and megabytes, so a
+  // first batch of a thousand could run past the time limit or the memory budget on its own.
+  let batchSize = Math.min(maxBatch, 8);
+  const memory = () => {
+    if (!opts.memoryUsage) return null;
+    const m = opts.memoryUsage();
+    result.peak_memory_bytes = Math.max(result.peak_memory_bytes ?? 0, m);
+    return m;
+  };
+  memory();
 
   for (let step = 0; step < spec.steps; step++) {
     if (opts.onlySteps && !opts.onlySteps.includes(step)) continue;
@@ -167,12 +230,19 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
     const stepStats = { step, leaves: 0, min_margin: null as number | null, seconds: 0 };
     let decided = 0;
     const stack: Item<unknown>[] = [{ region: spec.root(step), extra: 0 }];
+    /** A limit was hit: what is left of this step and every later step is undecided. */
+    const stop = (limit: 'time' | 'memory', pending: Item<unknown>[], memoryBytes: number | null) => {
+      const reason = limit === 'time' ? `time limit of ${opts.timeLimitSeconds} s reached` : `memory budget of ${formatBytes(opts.maxMemoryBytes!)} reached`;
+      for (const item of [...pending, ...stack]) giveUp(step, item.region, reason);
+      const later = Array.from({ length: spec.steps - step - 1 }, (_, k) => step + 1 + k).filter((k) => !opts.onlySteps || opts.onlySteps.includes(k));
+      result.undecided_fraction += later.length / spec.steps;
+      result.stopped = { limit, step, seconds: (performance.now() - clockStart) / 1000, memory_bytes: memoryBytes };
+      result.per_step.push({ ...stepStats, seconds: (performance.now() - stepStart) / 1000 });
+      note(`stopped at step ${step} of ${spec.steps}: ${reason}${later.length > 0 ? `; steps ${later[0]}..${later[later.length - 1]} were not examined` : ''}`);
+      return finish();
+    };
     while (stack.length > 0) {
-      if (opts.timeLimitSeconds !== undefined && elapsed() > opts.timeLimitSeconds) {
-        for (const item of stack) giveUp(step, item.region, `time limit of ${opts.timeLimitSeconds} s reached`);
-        note(`stopped at step ${step}: time limit`);
-        return finish();
-      }
+      if (performance.now() > deadline) return stop('time', [], memory());
       // Collect a batch of regions ready to bound, splitting the others.
       const batch: Item<unknown>[] = [];
       while (stack.length > 0 && batch.length < batchSize) {
@@ -187,16 +257,36 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
       }
       if (batch.length === 0) continue;
 
-      const undecided = evaluateBatch(bounds, spec, batch, step, (item, margin) => {
-        result.leaves++;
-        stepStats.leaves++;
-        decided += spec.fraction(item.region);
-        if (stepStats.min_margin === null || margin < stepStats.min_margin) stepStats.min_margin = margin;
-        if (result.min_certified_margin === null || margin < result.min_certified_margin) {
-          result.min_certified_margin = margin;
-          result.min_margin_at = { step, region: spec.describe(item.region), fraction: spec.fraction(item.region) };
-        }
-      });
+      const batchStart = performance.now();
+      const certifiedItems = new Set<Item<unknown>>();
+      let undecided: Undecided<unknown>[];
+      try {
+        undecided = evaluateBatch(bounds, spec, batch, step, deadline, (item, margin) => {
+          certifiedItems.add(item);
+          result.leaves++;
+          stepStats.leaves++;
+          decided += spec.fraction(item.region);
+          if (stepStats.min_margin === null || margin < stepStats.min_margin) stepStats.min_margin = margin;
+          if (result.min_certified_margin === null || margin < result.min_certified_margin) {
+            result.min_certified_margin = margin;
+            result.min_margin_at = { step, region: spec.describe(item.region), fraction: spec.fraction(item.region) };
+          }
+        });
+      } catch (e) {
+        if (!(e instanceof OutOfTime)) throw e;
+        // Regions of this batch certified before the clock ran out stay certified (a batch that is
+        // split to find a failing region certifies part by part); the rest are undecided.
+        return stop('time', batch.filter((item) => !certifiedItems.has(item)), memory());
+      }
+
+      // Size the next batch: about a second of work, within half the memory budget.
+      const seconds = (performance.now() - batchStart) / 1000;
+      const used = memory();
+      const budget = opts.maxMemoryBytes;
+      if (budget !== undefined && used !== null && used > budget) return stop('memory', undecided.map((u) => u.item), used);
+      const memoryTight = budget !== undefined && used !== null && used > budget / 2;
+      if (seconds > 2 || memoryTight) batchSize = Math.max(1, Math.floor(batchSize / 2));
+      else if (seconds < 0.5 && batch.length === batchSize) batchSize = Math.min(maxBatch, batchSize * 2);
 
       if (undecided.length > 0) {
         // Regions the bounds say certainly fail first; at most MAX_CONFIRM inputs per batch.
@@ -240,6 +330,15 @@ export async function prove(graph: IrGraph, task: TaskContract, opts: ProveOptio
   return finish();
 }
 
+/** The decode steps' tokens for a right answer: its digits in the task's base and order. */
+export function answerTokens(task: TaskContract, answer: number): number[] {
+  return Array.from({ length: task.decode }, (_, k) => digitOf(answer, task.answer === 'lsb' ? k : task.decode - 1 - k, task.base));
+}
+
+export function formatBytes(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${Math.round(n / 2 ** 20)} MiB`;
+}
+
 interface Undecided<R> {
   item: Item<R>;
   reason: string;
@@ -253,6 +352,7 @@ function evaluateBatch<R>(
   spec: ProofSpec<R>,
   batch: Item<R>[],
   step: number,
+  deadline: number,
   certified: (item: Item<R>, margin: number) => void,
 ): Undecided<R>[] {
   const sets = batch.map((item) => spec.tokenSets(item.region, step));
@@ -261,12 +361,13 @@ function evaluateBatch<R>(
   sets.forEach((s, i) => flat.set(s, i * length));
   let logits;
   try {
-    logits = bounds.evaluate(flat, batch.length);
+    logits = bounds.evaluate(flat, batch.length, { deadline });
   } catch (e) {
     if (!(e instanceof ProofLimit)) throw e;
-    // One region's bounds broke down (say, a norm's input range reaching 0): find which, one by one.
+    // One region's bounds broke down (say, a norm's input range reaching 0): find which, by halves.
     if (batch.length === 1) return [{ item: batch[0]!, reason: e.message, certainlyWrong: false }];
-    return batch.flatMap((item) => evaluateBatch(bounds, spec, [item], step, certified));
+    const half = Math.ceil(batch.length / 2);
+    return [batch.slice(0, half), batch.slice(half)].flatMap((part) => evaluateBatch(bounds, spec, part, step, deadline, certified));
   }
   const undecided: Undecided<R>[] = [];
   batch.forEach((item, b) => {

@@ -384,11 +384,8 @@ export class AstBuilder {
         return this.fold(ordered(n.children.andExpr), ordered(n.children.Kw_or));
       case 'andExpr':
         return this.fold(ordered(n.children.notExpr), ordered(n.children.Kw_and));
-      case 'notExpr': {
-        const inner = first(n.children.notExpr);
-        if (inner) return { kind: 'unary', op: 'not', operand: this.chain(inner), span: this.nodeSpan(n) };
-        return this.chain(first(n.children.compare));
-      }
+      case 'notExpr':
+        return this.prefixed(all(n.children.Kw_not), this.chain(first(n.children.compare)));
       case 'compare': {
         const c = n.children;
         return this.fold(ordered(c.additive), ordered(c.EqEq, c.NotEq, c.LessEq, c.GreaterEq, c.Less, c.Greater));
@@ -399,23 +396,44 @@ export class AstBuilder {
         const c = n.children;
         return this.fold(ordered<UnaryCstNode | PowerCstNode>(c.unary, c.implicit), ordered(c.Star, c.Slash, c.Percent, c.Kw_mod));
       }
-      case 'unary': {
-        const inner = first(n.children.unary);
-        if (inner) {
-          const op = all(n.children.Minus).length ? '-' : '+';
-          return { kind: 'unary', op, operand: this.chain(inner), span: this.nodeSpan(n) };
-        }
-        return this.chain(first(n.children.power));
-      }
-      case 'power': {
-        const base = this.postfix(first(n.children.postfix));
-        const exp = first(n.children.unary);
-        if (!exp) return base;
-        return { kind: 'binary', op: '^', left: base, right: this.chain(exp), span: this.nodeSpan(n) };
-      }
+      case 'unary':
+        return this.prefixed(ordered(n.children.Minus, n.children.Plus), this.chain(first(n.children.power)));
+      case 'power':
+        return this.power(n);
       default:
         return unhandled(n);
     }
+  }
+
+  /** Prefix operators (`-`, `+`, `not`) in source order applied to their operand, the last one
+   * innermost. A loop, so a chain thousands long builds without deep recursion. */
+  private prefixed(ops: IToken[], operand: Expr): Expr {
+    let acc = operand;
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const op = ops[i].image === 'not' ? 'not' : ops[i].image === '-' ? '-' : '+';
+      acc = { kind: 'unary', op, operand: acc, span: join(this.tokenSpan(ops[i]), acc.span) };
+    }
+    return acc;
+  }
+
+  /** `a ^ -b ^ c` is a ^ (-(b ^ c)): built from the right, each operand's signs applied to the rest
+   * of the chain after it. */
+  private power(n: PowerCstNode): Expr {
+    const operands = all(n.children.postfix);
+    if (operands.length === 0) return this.chain(undefined);
+    const carets = all(n.children.Caret);
+    const signs = ordered(n.children.Minus, n.children.Plus);
+    let acc = this.postfix(operands[operands.length - 1]);
+    let nextSign = signs.length; // signs[nextSign..] belong to operands already built
+    for (let i = operands.length - 1; i >= 1; i--) {
+      const after = carets[i - 1]?.startOffset ?? endOffsetOf(operands[i - 1]);
+      const end = nextSign;
+      while (nextSign > 0 && signs[nextSign - 1].startOffset > after) nextSign--;
+      acc = this.prefixed(signs.slice(nextSign, end), acc);
+      const base = this.postfix(operands[i - 1]);
+      acc = { kind: 'binary', op: '^', left: base, right: acc, span: join(base.span, acc.span) };
+    }
+    return acc;
   }
 
   /** Operands and operators in source order; an operand with no operator before it is implicit

@@ -444,8 +444,7 @@ export interface NotExprCstNode extends CstNode {
 
 export type NotExprCstChildren = {
   Kw_not?: IToken[];
-  notExpr?: NotExprCstNode[];
-  compare?: CompareCstNode[];
+  compare: CompareCstNode[];
 };
 
 export interface CompareCstNode extends CstNode {
@@ -496,8 +495,7 @@ export interface UnaryCstNode extends CstNode {
 export type UnaryCstChildren = {
   Minus?: IToken[];
   Plus?: IToken[];
-  unary?: UnaryCstNode[];
-  power?: PowerCstNode[];
+  power: PowerCstNode[];
 };
 
 export interface PowerCstNode extends CstNode {
@@ -506,9 +504,10 @@ export interface PowerCstNode extends CstNode {
 }
 
 export type PowerCstChildren = {
-  postfix: PostfixCstNode[];
+  postfix: (PostfixCstNode)[];
   Caret?: IToken[];
-  unary?: UnaryCstNode[];
+  Minus?: IToken[];
+  Plus?: IToken[];
 };
 
 export interface PostfixCstNode extends CstNode {

@@ -131,8 +131,10 @@ const TOKEN_TEXT: Record<string, string> = {
   Semicolon: '`;`', EqEq: '`==`', NotEq: '`!=`', LessEq: '`<=`', GreaterEq: '`>=`', Less: '`<`', Greater: '`>`',
 };
 
-/** Tokens that can start a formula: when all of them are acceptable, "a formula" says it better. */
-const FORMULA_START = ['NumberLit', 'Identifier', 'LParen', 'LBracket', 'Minus'];
+/** Tokens that can start a formula's operand: when all of them are acceptable, "a formula" says it
+ * better. (Signs are left out: a run of them is optional before any operand, so Chevrotain lists
+ * only the operands as expected.) */
+const FORMULA_START = ['NumberLit', 'Identifier', 'LParen', 'LBracket'];
 
 function expectedFrom(message: string): string | undefined {
   const single = /Expecting token of type --> (\w+) <--/.exec(message);

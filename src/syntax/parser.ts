@@ -438,16 +438,12 @@ export class HandwireParser extends CstParser {
     });
   });
 
+  // Prefix operators and `^` chains are loops, not recursion: `not not …`, `- - …` and `2^2^…`
+  // thousands long then parse in constant stack, and the checker's evaluation limit reports them
+  // at the formula that nests too deeply (cst-to-ast.ts builds the nesting).
   public notExpr = this.RULE('notExpr', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpr);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.compare) },
-    ]);
+    this.MANY(() => this.CONSUME(T.Not));
+    this.SUBRULE(this.compare);
   });
 
   public compare = this.RULE('compare', () => {
@@ -498,22 +494,17 @@ export class HandwireParser extends CstParser {
   });
 
   public unary = this.RULE('unary', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Plus) }]);
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.power) },
-    ]);
+    this.MANY(() => this.OR([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Plus) }]));
+    this.SUBRULE(this.power);
   });
 
+  /** `a ^ -b ^ c`: operands with the signs before each; right associative (built in cst-to-ast.ts). */
   public power = this.RULE('power', () => {
     this.SUBRULE(this.postfix);
-    this.OPTION(() => {
+    this.MANY(() => {
       this.CONSUME(T.Caret);
-      this.SUBRULE(this.unary);
+      this.MANY2(() => this.OR([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Plus) }]));
+      this.SUBRULE2(this.postfix);
     });
   });
 

@@ -1,12 +1,14 @@
-// `handwire prove FILE [--dtype float32|float64] [--json]`: prove that greedy decoding gives the
-// task's answer for every input (or find an input where it does not). Exit 0 when proved, 1 when
-// refuted or undecided, 2 when the command could not run (bad file, unsupported task).
+// `handwire prove FILE [--dtype float32|float64] [--json] [--time-limit S] [--max-memory SIZE]`:
+// prove that greedy decoding gives the task's answer for every input (or find an input where it
+// does not). Exit 0 when proved, 1 when refuted or undecided (a limit reached is undecided), 2 when
+// the command could not run (bad file, unsupported task, bad option).
+import { totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { compileSource } from '../../compile.ts';
 import { hasErrors } from '../../diagnostics.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { ProofLimit } from '../../prove/affine-tensor.ts';
-import { proofProblem, prove, type ProofResult } from '../../prove/prove.ts';
+import { formatBytes, proofProblem, prove, type ProofResult } from '../../prove/prove.ts';
 import { readSource, UserError } from '../io.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';
 import { proveEnumerateCommand } from './prove-enumerate.ts';
@@ -17,7 +19,14 @@ interface ProveCommandOptions {
   timeLimit?: string;
   budget?: string;
   dataset?: string;
+  maxMemory?: string;
 }
+
+/** The default memory budget: 2 GiB, or half the machine's memory when that is less. */
+const DEFAULT_MEMORY = Math.min(2 * 2 ** 30, Math.floor(totalmem() / 2));
+/** Time kept back from --time-limit for what follows the proof: closing the runtime session,
+ * printing, exiting. */
+const CLEAN_UP_SECONDS = 0.5;
 
 export function registerProve(program: Command): void {
   program
@@ -26,7 +35,8 @@ export function registerProve(program: Command): void {
     .argument('<file>', '.hw source file')
     .addOption(dtypeOption())
     .option('--json', 'print the result as JSON')
-    .option('--time-limit <seconds>', 'give up (status unknown) after this long')
+    .option('--time-limit <seconds>', 'give up (status unknown) after this long, start-up included')
+    .option('--max-memory <size>', 'give up (status unknown) when the process uses more memory than this, e.g. 1500M or 2G (default: 2G or half the machine\'s memory)')
     .option('--budget <n>', 'tasks proved by enumeration: the most inputs to enumerate (default 1,000,000)')
     .option('--dataset <file>', 'prove by enumeration over every `input -> output` line of FILE (token-string tasks)')
     .action((file: string, opts: ProveCommandOptions) => proveCommand(file, opts));
@@ -34,6 +44,7 @@ export function registerProve(program: Command): void {
 
 async function proveCommand(file: string, opts: ProveCommandOptions): Promise<void> {
   const timeLimit = opts.timeLimit === undefined ? undefined : parseSeconds(opts.timeLimit);
+  const maxMemory = opts.maxMemory === undefined ? DEFAULT_MEMORY : parseBytes(opts.maxMemory);
   const source = readSource(file);
   const compiled = compileSource(source, { dtype: opts.dtype });
   printDiagnosticsToStderr(compiled, file, source);
@@ -54,7 +65,16 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
   const bar = !opts.json && process.stderr.isTTY ? progressBar() : undefined;
   let result: ProofResult;
   try {
-    result = await prove(compiled.ir, compiled.model.task!, { onnx: compiled.onnx, onProgress: bar?.update, timeLimitSeconds: timeLimit });
+    // The limit counts from the start of the process: reading, compiling and loading are part of it.
+    result = await prove(compiled.ir, compiled.model.task!, {
+      onnx: compiled.onnx,
+      onProgress: bar?.update,
+      timeLimitSeconds: timeLimit,
+      timeLimitFrom: performance.now() - process.uptime() * 1000,
+      reserveSeconds: CLEAN_UP_SECONDS,
+      maxMemoryBytes: maxMemory,
+      memoryUsage: () => process.memoryUsage.rss(),
+    });
   } catch (e) {
     if (e instanceof ProofLimit) throw new UserError(`${file}: cannot prove: ${e.message}`);
     throw e;
@@ -73,6 +93,15 @@ function parseSeconds(text: string): number {
   return v;
 }
 
+/** `2G`, `1500M`, `512k` or a number of bytes (binary units: 1G = 2^30 bytes). */
+function parseBytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)i?[bB]?\s*$/.exec(text);
+  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m?.[2] ?? '').toLowerCase()];
+  const v = m && unit ? Number(m[1]) * unit : NaN;
+  if (!Number.isFinite(v) || v < 2 ** 20) throw new UserError(`--max-memory needs a size of at least 1M, e.g. 1500M or 2G, got '${text}'`);
+  return v;
+}
+
 const int = (n: number) => n.toLocaleString('en-US');
 
 function formatResult(name: string, r: ProofResult): string {
@@ -86,7 +115,12 @@ function formatResult(name: string, r: ProofResult): string {
   if (r.counterexample) {
     const c = r.counterexample;
     lines.push(`  counterexample: a = ${c.a}, b = ${c.b}: expected ${c.expected}, got ${c.got ?? `tokens [${c.tokens.join(', ')}]`}`);
-    lines.push(`  found from an undecided region at decode step ${c.step}`);
+    lines.push(`  first wrong token: decode step ${c.step} (sequence position ${c.position}, answer digit ${c.digit_place}) gave ${c.tokens[c.step]}, expected ${c.expected_tokens[c.step]}`);
+    lines.push(`  found by sampling an undecided region of decode step ${c.region_step}`);
+  }
+  if (r.stopped) {
+    const what = r.stopped.limit === 'time' ? 'the time limit' : 'the memory budget';
+    lines.push(`  stopped by ${what} at decode step ${r.stopped.step} after ${r.stopped.seconds.toFixed(1)} s${r.stopped.memory_bytes !== null ? `, ${formatBytes(r.stopped.memory_bytes)} in use` : ''}`);
   }
   if (r.unknown) {
     lines.push(`  smallest undecided region: step ${r.unknown.step}, ${r.unknown.region} (${formatShare(r.unknown.fraction)} of inputs)`);
@@ -97,7 +131,7 @@ function formatResult(name: string, r: ProofResult): string {
   if (r.min_certified_margin !== null && r.min_margin_at) {
     lines.push(`  smallest certified margin: ${r.min_certified_margin.toPrecision(6)} at step ${r.min_margin_at.step} (${r.min_margin_at.region})`);
   }
-  lines.push(`  time: ${r.seconds.toFixed(1)} s`);
+  lines.push(`  time: ${r.seconds.toFixed(1)} s${r.peak_memory_bytes !== null ? `, memory: ${formatBytes(r.peak_memory_bytes)} at most` : ''}`);
   if (r.status === 'proved') {
     lines.push(`  this covers the ${r.dtype} model under the rounding model of docs/prove.md (ONNX Runtime CPU kernels within their stated error bounds)`);
   }
