@@ -430,10 +430,11 @@ export class ModelChecker implements CheckContext {
     for (const item of this.ast.body) {
       if ('count' in item) {
         const times = this.repeatCount(item);
-        if (times === undefined) continue;
         const halt = item.halt ? this.guard(() => this.markRead(() => this.haltCondition(item.halt!)).value) : undefined;
-        if (item.halt && !halt) continue;
+        // The body is checked even when the count or the condition is wrong: its own mistakes are
+        // reported, and the parameters it reads are not then reported unused.
         const specs = item.layers.map((l, i) => this.layer(l, l.name?.name ?? `layer${count + i}`));
+        if (times === undefined || (item.halt && !halt)) continue;
         // A loop body maps the residual to itself: every block writes deltas into residual
         // channels, so no body can change the shape it is given, and `specs` can be applied again.
         if (specs.length) loops.push({ start: out.length, length: specs.length, times, halt, span: item.span });
