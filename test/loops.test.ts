@@ -145,6 +145,10 @@ describe('repeat lowered to ONNX Loop', () => {
     expect(b.audit!.adderboard).toBe(1);
     expect(b.audit!.strict).toBe(a.audit!.strict);
     expect(b.audit!.tensors.length).toBe(a.audit!.tensors.length);
+    // A halting test's numbers are listed once too, as weights.
+    const halting = checkSource(source('64', { until: 'acc > 4' })).model!.audit!;
+    expect(halting.tensors.filter((t) => t.name.includes('until')).map((t) => [t.name, t.entries])).toEqual([['layer0.until.weight', 2], ['layer0.until.bias', 1]]);
+    expect(halting.tensors.length).toBe(a.audit!.tensors.length + 2);
   });
 });
 

@@ -16,7 +16,7 @@ import type { AffineMap, AttentionSpec, CheckedModel, ComponentSpec, MlpSpec, No
 import type { FloatDType } from '../ir/types.ts';
 import { modelMetadata } from '../ir/metadata.ts';
 import type { Span } from '../syntax/ast.ts';
-import { docstringSafe, metadataBlock, readHeader, taskBlock } from './ir-to-numpy.ts';
+import { docstringSafe, metadataBlock, NumpyExportError, readHeader, taskBlock } from './ir-to-numpy.ts';
 import { comment, nestedList, pyFloat, pyString } from './python-literals.ts';
 
 export interface TorchExportOptions {
@@ -48,6 +48,10 @@ interface Emit {
 
 export function modelToTorch(model: CheckedModel, opts: TorchExportOptions = {}): string {
   const dtype = opts.dtype ?? model.dtype;
+  // The module list below applies every layer of `model.layers` in turn, which is a plain repeat
+  // unrolled; a halting test would be silently dropped, so such a model is refused (the numpy
+  // export, which reads the unrolled graph with its halting Where nodes, handles it).
+  if (model.loops?.some((l) => l.halt)) throw new NumpyExportError('the torch export does not support `repeat … until` yet; use --format adderboard (numpy)');
   const header = readHeader({ name: model.name, metadata: modelMetadata(model, dtype) } as Parameters<typeof readHeader>[0]);
   const e: Emit = { weights: [], shared: [], sourceLines: opts.source?.split(/\r?\n/) };
 
