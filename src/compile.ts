@@ -12,15 +12,18 @@ import type { FloatDType, IrGraph } from './ir/types.ts';
 export { checkSource, type CheckOutput };
 
 export interface CompileOutput extends CheckOutput {
+  /** The graph with every `repeat` unrolled: what the analyses read (prove's bounds, the numpy
+   * export, inspect's probes walk one flat list of nodes). Same logits as `onnx`. */
   ir?: IrGraph;
+  /** The model as ONNX, each `repeat` one Loop node (its size does not grow with the count). */
   onnx?: Uint8Array;
 }
 
 export function compileSource(source: string, opts: { dtype?: FloatDType } = {}): CompileOutput {
   const checked = checkSource(source);
   if (!checked.model) return checked;
-  const ir = modelToIr(checked.model, { dtype: opts.dtype });
-  const onnx = irToOnnx(ir);
+  const ir = modelToIr(checked.model, { dtype: opts.dtype, loops: 'unroll' });
+  const onnx = checked.model.loops?.length ? irToOnnx(modelToIr(checked.model, { dtype: opts.dtype })) : irToOnnx(ir);
   return { ...checked, ir, onnx };
 }
 

@@ -268,7 +268,7 @@ describe('scopes on example lines (approximate tokenizer, see the header)', () =
     const names = new Set<string>();
     for (const f of exampleFiles) {
       const ast = parse(readExample(f)).ast!;
-      const layers = ast.body.flatMap((b) => ('times' in b ? (b as RepeatAst).layers : [b as LayerAst]));
+      const layers = ast.body.flatMap((b) => ('count' in b ? (b as RepeatAst).layers : [b as LayerAst]));
       for (const l of layers) for (const c of l.components) for (const s of c.settings) names.add(s.name.name);
       for (const s of ast.task?.settings ?? []) names.add(s.name.name);
     }

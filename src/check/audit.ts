@@ -72,6 +72,13 @@ export function modelTensors(m: CheckedModel, embedSpan: Span): Tensor[] {
       }
     });
   });
+  // A halting test's numbers are weights like a projection's (read once, whatever the count).
+  for (const loop of m.loops ?? []) {
+    if (!loop.halt) continue;
+    const p = `${m.layers[loop.start].name.replace(/\.0$/, '')}.until`;
+    out.push({ name: `${p}.weight`, kind: 'weight', span: loop.halt.span, values: loop.halt.weight });
+    out.push({ name: `${p}.bias`, kind: 'weight', span: loop.halt.span, values: [loop.halt.bias] });
+  }
   out.push(...normTensors('final_norm', m.final));
   out.push(...mapTensors('head', m.head));
   return out;

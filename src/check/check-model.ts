@@ -1,11 +1,11 @@
 // Stage 2: AST → CheckedModel. Resolves names, evaluates every formula (through mathjs), infers and
 // checks shapes, and reports problems as diagnostics. An error in one declaration is reported once;
 // names that depend on it are skipped silently so one mistake does not cascade.
-import type { Expr, ModelAst, Span } from '../syntax/ast.ts';
+import type { Expr, ModelAst, RepeatAst, Span } from '../syntax/ast.ts';
 import { diag, type Diagnostic, hasErrors, NO_SPAN } from '../diagnostics.ts';
 import { CONSTANTS, EvalError, Evaluator, flatten, Scope, shapeOf, type Value } from './evaluate.ts';
 import type { InputNames } from './linear-map.ts';
-import type { CheckedModel, FloatDType, LayerSpec, Matrix, NamedValue } from './model.ts';
+import type { CheckedModel, FloatDType, HaltSpec, LayerSpec, LoopSpec, Matrix, NamedValue } from './model.ts';
 import { checkComponent, checkNorm } from './check-blocks.ts';
 import { affineMap } from './linear-map.ts';
 import { checkAnyTask } from './check-task.ts';
@@ -118,7 +118,7 @@ export class ModelChecker implements CheckContext {
     const embedding = this.refused.has('vocab') ? undefined : this.embedding(vocab);
     if (!embedding && ast.embed) this.ev.poisoned.add(ast.embed.name.name);
     const positions = this.position();
-    const layers = this.layers();
+    const { layers, loops } = this.layers();
     const final = ast.final ? this.guard(() => checkNorm(this, ast.final!.value, this.channels.length, 'final norm')) : { kind: 'none' as const };
     const head = this.refused.has('vocab') ? undefined : this.head(vocab, embedding);
     // An error can end a step before it reads every parameter: "never used" would then be false.
@@ -139,6 +139,7 @@ export class ModelChecker implements CheckContext {
       position: positions?.table,
       positionLength: positions?.length,
       layers,
+      ...(loops.length ? { loops } : {}),
       final,
       head,
       task,
@@ -518,24 +519,60 @@ export class ModelChecker implements CheckContext {
     return { table: { rows: context, cols: d, data }, length };
   }
 
-  private layers(): LayerSpec[] {
+  private layers(): { layers: LayerSpec[]; loops: LoopSpec[] } {
     const out: LayerSpec[] = [];
+    const loops: LoopSpec[] = [];
     let count = 0;
     for (const item of this.ast.body) {
-      if ('times' in item) {
-        if (!Number.isInteger(item.times) || item.times < 1 || item.times * item.layers.length > LIMITS.layers) {
-          this.diags.push(diag('HW016', `repeat count ${item.times} is out of range (1..${LIMITS.layers} layers in all)`, item.timesSpan));
-          continue;
-        }
+      if ('count' in item) {
+        const times = this.repeatCount(item);
+        const halt = item.halt ? this.guard(() => this.markRead(() => this.haltCondition(item.halt!)).value) : undefined;
+        // The body is checked even when the count or the condition is wrong: its own mistakes are
+        // reported, and the parameters it reads are not then reported unused.
         const specs = item.layers.map((l, i) => this.layer(l, l.name?.name ?? `layer${count + i}`));
-        for (let r = 0; r < item.times; r++) for (const s of specs) out.push({ ...s, name: `${s.name}.${r}` });
+        if (times === undefined || (item.halt && !halt)) continue;
+        // A loop body maps the residual to itself: every block writes deltas into residual
+        // channels, so no body can change the shape it is given, and `specs` can be applied again.
+        if (specs.length) loops.push({ start: out.length, length: specs.length, times, halt, span: item.span });
+        for (let r = 0; r < times; r++) for (const s of specs) out.push({ ...s, name: `${s.name}.${r}` });
         count += item.layers.length;
       } else {
         out.push(this.layer(item, item.name?.name ?? `layer${count}`));
         count++;
       }
     }
-    return out;
+    return { layers: out, loops };
+  }
+
+  /** The count of `repeat COUNT` (the maximum with `until`): a formula of the declarations. */
+  private repeatCount(item: RepeatAst): number | undefined {
+    const value = this.guard(() => this.markRead(() => this.evaluate(item.count)).value);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      this.diags.push(diag('HW021', `a repeat count must be a whole number, not ${showValue(value)}`, item.timesSpan, {
+        hint: item.halt ? 'write the most applications before `until`, e.g. `repeat 16 until done > 0.5`' : 'e.g. `repeat 4 { … }` or `let steps = 4` and `repeat steps { … }`',
+      }));
+      return undefined;
+    }
+    if (value < 1 || value * item.layers.length > LIMITS.layers) {
+      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers} layers in all)`, item.timesSpan));
+      return undefined;
+    }
+    return value;
+  }
+
+  /** `until a > b` (or <, >=, <=) with a and b affine maps of the residual, one value each. */
+  private haltCondition(e: Expr): HaltSpec {
+    if (e.kind !== 'binary' || !['<', '<=', '>', '>='].includes(e.op)) {
+      throw this.ev.error('HW021', 'a halting condition must compare two values of the residual with <, <=, > or >=', e.span, 'e.g. `until done > 0.5`');
+    }
+    const side = (x: Expr) => affineMap(this.ev, x, this.scope, this.residualInputs, 'each side of a halting condition', 1);
+    const left = side(e.left);
+    const right = side(e.right);
+    // a > b is a − b > 0; a < b is b − a > 0.
+    const sign = e.op === '>' || e.op === '>=' ? 1 : -1;
+    const weight = left.weight.data.map((w, j) => sign * (w - right.weight.data[j]));
+    return { weight, bias: sign * (left.bias[0] - right.bias[0]), strict: e.op === '>' || e.op === '<', span: e.span };
   }
 
   private layer(l: ModelAst['body'][number] & { components: unknown }, name: string): LayerSpec {

@@ -100,6 +100,32 @@ export interface LayerSpec {
   components: ComponentSpec[];
 }
 
+/** A position halts when `weight · residual + bias` is > 0 (`strict`) or ≥ 0: the checked form of
+ * `until a > b` (a − b), `a < b` (b − a), and the same with `>=`/`<=`. */
+export interface HaltSpec {
+  weight: Float64Array; // d_model
+  bias: number;
+  strict: boolean;
+  span: Span;
+}
+
+/**
+ * A `repeat` block: `layers[start .. start + length)` is its body, and the next `(times − 1) ×
+ * length` entries of `layers` are its further applications, made of the same component objects.
+ * `layers` lists every application (so a reader that ignores loops still sees the whole
+ * computation); the IR lowering reads this to emit one ONNX Loop instead of the copies.
+ * With `halt`, `times` is the maximum: before each application every position whose residual
+ * satisfies `halt` is frozen (keeps its residual; the others still attend to it), as in the
+ * Universal Transformer's per-position halting.
+ */
+export interface LoopSpec {
+  start: number;
+  length: number;
+  times: number;
+  halt?: HaltSpec;
+  span: Span;
+}
+
 export interface TaskOperand {
   name: string;
   digits: number;
@@ -193,6 +219,8 @@ export interface CheckedModel {
   /** Position entries that read N, the run's sequence length, computed at run time. */
   positionLength?: LengthColumn[];
   layers: LayerSpec[];
+  /** The `repeat` blocks among `layers`, in order (absent or empty: none). */
+  loops?: LoopSpec[];
   final: NormSpec;
   head: AffineMap; // vocab × d_model
   task?: TaskContract;

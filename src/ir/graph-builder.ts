@@ -4,7 +4,8 @@ import type { Span } from '../syntax/ast.ts';
 import type { ConstRole, FloatDType, IrAttr, IrConst, IrGraph, IrNode, IrOp, IrValueInfo, SourceRef } from './types.ts';
 
 export class GraphBuilder {
-  readonly nodes: IrNode[] = [];
+  /** Where `op` puts nodes: the graph's own list, or a loop body's while `inBody` builds one. */
+  nodes: IrNode[] = [];
   readonly consts: IrConst[] = [];
   private readonly used = new Set<string>();
   private readonly shared = new Map<string, string>();
@@ -43,6 +44,21 @@ export class GraphBuilder {
     const out = nodeName;
     this.nodes.push({ op, name: nodeName, inputs, outputs: [out], attrs, doc: opts.doc, source: ref(opts.span) });
     return out;
+  }
+
+  /** Runs `build` with new nodes going to a fresh list (a loop body), and returns that list.
+   * Constants still go to the graph's initializers: a body reads them from the enclosing scope,
+   * so a weight shared by every iteration is stored once. */
+  inBody(build: () => void): IrNode[] {
+    const outer = this.nodes;
+    const body: IrNode[] = [];
+    this.nodes = body;
+    try {
+      build();
+    } finally {
+      this.nodes = outer;
+    }
+    return body;
   }
 
   graph(inputs: IrValueInfo[], outputs: IrValueInfo[], metadata: Record<string, string>, doc?: string): IrGraph {

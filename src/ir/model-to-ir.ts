@@ -8,11 +8,14 @@
 //   context and sliced to the current positions at run time.
 // The same block lowering also builds the incremental decoding graph (decode-ir.ts): a
 // PositionPlan says which positions a graph computes, and is the only thing that differs.
-import type { AffineMap, AttentionSpec, CheckedModel, MlpSpec, NormSpec } from '../check/model.ts';
+import type { AffineMap, AttentionSpec, CheckedModel, HaltSpec, LayerSpec, LoopSpec, MlpSpec, NormSpec } from '../check/model.ts';
 import type { Span } from '../syntax/ast.ts';
 import { GraphBuilder } from './graph-builder.ts';
-import type { FloatDType, IrGraph } from './types.ts';
+import type { FloatDType, IrGraph, IrValueInfo } from './types.ts';
 import type { LengthExpr } from '../check/model.ts';
+
+/** How `repeat` blocks are lowered: one ONNX Loop each, or unrolled (see lowerRepeat). */
+export type LoopLowering = 'loop' | 'unroll';
 import { modelMetadata } from './metadata.ts';
 
 /**
@@ -57,7 +60,7 @@ interface Normed {
   shift?: Float64Array;
 }
 
-export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}): IrGraph {
+export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType; loops?: LoopLowering } = {}): IrGraph {
   const dtype = opts.dtype ?? model.dtype;
   const b = new GraphBuilder(model.name, dtype);
   const seqLen = b.op('Shape', 'seq_len', ['input_ids'], { start: 1, end: 2 }, { doc: 'current sequence length' });
@@ -68,7 +71,7 @@ export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}
     length: (bb) => (lengthValue ??= bb.op('Cast', 'seq_len_float', [seqLen], { to: 'float' }, { doc: 'N, the sequence length, for the formulas that read it' })),
   };
   let lengthValue: string | undefined;
-  const logits = lowerTransformer(b, model, plan);
+  const logits = lowerTransformer(b, model, plan, opts.loops);
   b.op('Identity', 'logits_out', [logits]);
   const out = b.nodes[b.nodes.length - 1];
   out.outputs = ['logits'];
@@ -86,7 +89,7 @@ export function attentionCount(model: CheckedModel): number {
 }
 
 /** Embedding → layers → final norm → head, reading `input_ids`; returns the logits value. */
-export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: PositionPlan): string {
+export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: PositionPlan, loopsAs: LoopLowering = 'loop'): string {
   const ctx: Ctx = { b, plan, componentIds: new Map(), attentions: 0 };
 
   const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
@@ -111,24 +114,143 @@ export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: Pos
   }
   if (plan.cutAt === -1) h = plan.lastRow!(b, h, 'embed.last');
 
-  model.layers.forEach((layer) => {
-    layer.components.forEach((comp, ci) => {
-      const prefix = `${layer.name}.${comp.kind === 'attention' ? 'attn' : 'mlp'}${layer.components.filter((c) => c.kind === comp.kind).length > 1 ? ci : ''}`;
-      let residual = h;
-      let delta: string;
-      if (comp.kind === 'attention') ({ delta, residual } = attention(ctx, comp, h, prefix, sharedKey(ctx, comp)));
-      else delta = mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
-      h = b.op('Add', `${prefix}.residual`, [residual, delta], undefined, { span: comp.span });
-      // Post-norm: the residual stream itself is normalised, so its weight and bias are applied here
-      // (several later blocks read it, none can absorb them).
-      if (comp.post.kind !== 'none') {
-        h = materialize(ctx, norm(ctx, h, comp.post, `${prefix}.post_norm`, model.dModel), `${prefix}.post_norm`, [model.dModel], `${sharedKey(ctx, comp)}:post`, comp.post.span);
-      }
-    });
-  });
+  const loops = model.loops ?? [];
+  for (let i = 0; i < model.layers.length; ) {
+    const loop = loops.find((l) => l.start === i);
+    if (loop) {
+      h = lowerRepeat(ctx, model, loop, h, loopsAs);
+      i += loop.length * loop.times;
+    } else {
+      h = lowerLayer(ctx, model.layers[i], h, model.dModel);
+      i++;
+    }
+  }
 
   const z = norm(ctx, h, model.final, 'final_norm', model.dModel);
   return project(ctx, z, model.head, 'head', 'head');
+}
+
+function lowerLayer(ctx: Ctx, layer: LayerSpec, h: string, dModel: number): string {
+  const b = ctx.b;
+  layer.components.forEach((comp, ci) => {
+    const prefix = `${layer.name}.${comp.kind === 'attention' ? 'attn' : 'mlp'}${layer.components.filter((c) => c.kind === comp.kind).length > 1 ? ci : ''}`;
+    let residual = h;
+    let delta: string;
+    if (comp.kind === 'attention') ({ delta, residual } = attention(ctx, comp, h, prefix, sharedKey(ctx, comp)));
+    else delta = mlp(ctx, comp, h, prefix, sharedKey(ctx, comp));
+    h = b.op('Add', `${prefix}.residual`, [residual, delta], undefined, { span: comp.span });
+    // Post-norm: the residual stream itself is normalised, so its weight and bias are applied here
+    // (several later blocks read it, none can absorb them).
+    if (comp.post.kind !== 'none') {
+      h = materialize(ctx, norm(ctx, h, comp.post, `${prefix}.post_norm`, dModel), `${prefix}.post_norm`, [dModel], `${sharedKey(ctx, comp)}:post`, comp.post.span);
+    }
+  });
+  return h;
+}
+
+// ---- loops ----
+
+/**
+ * A `repeat` block as one ONNX Loop ('loop': the body's nodes once, its weights once, so the file
+ * does not grow with the count) or as its applications one after another ('unroll'). Unrolling
+ * stays for the incremental decoding graph, whose every attention application has its own cache
+ * input and output (a Loop would have to carry caches whose length differs per call), and for the
+ * analyses that walk a flat graph (prove's bounds, the numpy export, inspect's per-layer probes).
+ * Both compute the same operations in the same order, so they agree bit for bit.
+ */
+function lowerRepeat(ctx: Ctx, model: CheckedModel, loop: LoopSpec, h: string, as: LoopLowering): string {
+  const body = model.layers.slice(loop.start, loop.start + loop.length);
+  const name = `repeat${loop.start}`;
+  // A plan that tracks attention applications (the decode graph's caches and cut) needs each one
+  // lowered by itself: it can only unroll.
+  if (as === 'unroll' || ctx.plan.extendCache || ctx.plan.cutAt !== undefined) {
+    for (let r = 0; r < loop.times; r++) {
+      const layers = model.layers.slice(loop.start + r * loop.length, loop.start + (r + 1) * loop.length);
+      h = loop.halt ? haltingStep(ctx, loop.halt, h, `${name}.${r}`, (x) => layers.reduce((y, l) => lowerLayer(ctx, l, y, model.dModel), x)) : layers.reduce((y, l) => lowerLayer(ctx, l, y, model.dModel), h);
+    }
+    return h;
+  }
+  const b = ctx.b;
+  const d = model.dModel;
+  const residualShape: IrValueInfo['shape'] = ['batch', 'seq', d];
+  const iter = b.fresh(`${name}.iteration`);
+  const condIn = b.fresh(`${name}.cond_in`);
+  const hIn = b.fresh(`${name}.residual_in`);
+  let condOut = '';
+  let hOut = '';
+  const nodes = b.inBody(() => {
+    const step = (x: string) => body.reduce((y, l) => lowerLayer(ctx, l, y, model.dModel), x);
+    if (loop.halt) {
+      hOut = haltingStep(ctx, loop.halt, hIn, name, step);
+      condOut = anyRunning(ctx, loop.halt, hOut, `${name}.continue`);
+    } else {
+      hOut = step(hIn);
+      condOut = b.op('Identity', `${name}.cond_out`, [condIn]);
+    }
+  });
+  const maxTrips = b.intConst(`${name}.trips`, [loop.times], []);
+  // Without a halting test the condition stays true (ONNX's empty input); with one, the loop only
+  // starts when some position has not halted yet.
+  const condStart = loop.halt ? anyRunning(ctx, loop.halt, h, `${name}.start`) : '';
+  const out = b.fresh(`${name}.residual`);
+  b.nodes.push({
+    op: 'Loop',
+    name: b.fresh(`${name}.loop`),
+    inputs: [maxTrips, condStart, h],
+    outputs: [out],
+    // The count stays out of the doc string: it is in the trip-count constant, and the file's size
+    // must not depend on it, not even by a digit.
+    doc: loop.halt ? `the shared layers, at most as often as the trip count, each position stopping once it halts` : 'the shared layers, as often as the trip count',
+    source: { line: loop.span.line, col: loop.span.col },
+    body: {
+      inputs: [
+        { name: iter, elem: 'int64', shape: [] },
+        { name: condIn, elem: 'bool', shape: [] },
+        { name: hIn, elem: 'float', shape: residualShape },
+      ],
+      outputs: [
+        { name: condOut, elem: 'bool', shape: [] },
+        { name: hOut, elem: 'float', shape: residualShape },
+      ],
+      nodes,
+    },
+  });
+  return out;
+}
+
+/** One application with per-position halting: positions that satisfy the test keep their residual. */
+function haltingStep(ctx: Ctx, halt: HaltSpec, h: string, name: string, step: (x: string) => string): string {
+  const before = ctx.attentions;
+  let frozen = halted(ctx, halt, h, `${name}.halted`);
+  const next = step(h);
+  let kept = h;
+  // The decode graph computes only the last position from its cut on: when the cut falls inside
+  // this application, the frozen residual it selects from is cut the same way.
+  const cut = ctx.plan.cutAt;
+  if (cut !== undefined && cut >= before && cut < ctx.attentions) {
+    kept = ctx.plan.lastRow!(ctx.b, h, `${name}.kept_last`);
+    frozen = ctx.plan.lastRow!(ctx.b, frozen, `${name}.halted_last`);
+  }
+  return ctx.b.op('Where', `${name}.residual`, [frozen, kept, next], undefined, { doc: 'halted positions keep their residual', span: halt.span });
+}
+
+/** [batch, seq, 1] bool: weight · h + bias > 0 (≥ 0 when not strict). */
+function halted(ctx: Ctx, halt: HaltSpec, h: string, name: string): string {
+  const b = ctx.b;
+  const w = b.floatConst(`halt.weight`, [halt.weight.length, 1], halt.weight, 'weight', { key: `halt:${halt.span.offset}:w`, span: halt.span, doc: 'halting test: residual · weight + bias' });
+  let score = b.op('MatMul', `${name}.score`, [h, w], undefined, { span: halt.span });
+  if (halt.bias !== 0) score = b.op('Add', `${name}.score_bias`, [score, b.floatConst('halt.bias', [], Float64Array.of(halt.bias), 'weight', { key: `halt:${halt.span.offset}:b`, span: halt.span })]);
+  const zero = b.floatConst('zero_scalar', [], Float64Array.of(0), 'structural', { key: 'zero_scalar' });
+  return b.op(halt.strict ? 'Greater' : 'GreaterOrEqual', name, [score, zero], undefined, { span: halt.span });
+}
+
+/** A bool scalar: true while some position of some row has not halted. */
+function anyRunning(ctx: Ctx, halt: HaltSpec, h: string, name: string): string {
+  const b = ctx.b;
+  const running = b.op('Cast', `${name}.running`, [b.op('Not', `${name}.not_halted`, [halted(ctx, halt, h, `${name}.halted`)])], { to: 'float' });
+  const most = b.op('ReduceMax', `${name}.any_running`, [running], { keepdims: 0 });
+  const zero = b.floatConst('zero_scalar', [], Float64Array.of(0), 'structural', { key: 'zero_scalar' });
+  return b.op('Greater', name, [most, zero]);
 }
 
 /** Components of repeated layers are the same objects: give them the same constant keys, so a

@@ -13,8 +13,9 @@ export type { FloatDType };
 export type Dim = number | 'batch' | 'seq' | 'past' | 'total';
 export type Shape = Dim[];
 
-/** Element types of IR values. `float` is the model's dtype, chosen at emit time. */
-export type ElemType = 'float' | 'int64';
+/** Element types of IR values. `float` is the model's dtype, chosen at emit time; `bool` only
+ * appears in loops (the halting test and the Loop's condition). */
+export type ElemType = 'float' | 'int64' | 'bool';
 
 /** Where a node or constant came from in the .hw source (1-based line and column). */
 export interface SourceRef {
@@ -66,13 +67,22 @@ export interface IrNode {
   intAttrs?: string[];
   doc?: string;
   source?: SourceRef;
+  /** The body of a `Loop` (ONNX's `body` attribute): inputs (iteration, condition, carried values),
+   * outputs (condition, carried values). Its nodes may read any value of the enclosing graph. */
+  body?: IrSubgraph;
+}
+
+export interface IrSubgraph {
+  inputs: IrValueInfo[];
+  outputs: IrValueInfo[];
+  nodes: IrNode[];
 }
 
 export const IR_OPS = [
   'Gather', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Sqrt', 'Exp', 'Log', 'Abs', 'Pow',
   'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Softmax', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Max', 'Min',
   'Reshape', 'Transpose', 'Concat', 'Slice', 'Shape', 'Unsqueeze', 'Squeeze', 'Expand', 'Cast',
-  'Identity', 'Where', 'Equal', 'Less',
+  'Identity', 'Where', 'Equal', 'Less', 'Greater', 'GreaterOrEqual', 'Not', 'Loop',
 ] as const;
 export type IrOp = (typeof IR_OPS)[number];
 

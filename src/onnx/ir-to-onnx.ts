@@ -50,6 +50,8 @@ export function onnxElemType(elem: ElemType | FloatDType, dtype: FloatDType = 'f
       return TensorProto_DataType.DOUBLE;
     case 'int64':
       return TensorProto_DataType.INT64;
+    case 'bool':
+      return TensorProto_DataType.BOOL;
   }
 }
 
@@ -159,7 +161,7 @@ function attribute(node: IrNode, name: string, v: IrAttr, dtype: FloatDType): Me
     // Cast's `to` is an ONNX enum, which the IR cannot know for `float` (the dtype is an emit-time
     // choice), so the IR may spell it as an element type name and we resolve it here.
     if (name === 'to') {
-      if (v !== 'float' && v !== 'int64' && v !== 'float32' && v !== 'float64') {
+      if (v !== 'float' && v !== 'int64' && v !== 'bool' && v !== 'float32' && v !== 'float64') {
         throw new Error(`node ${node.name} (${node.op}): attribute to = '${v}' is not an element type`);
       }
       return { name, type: AttributeProto_AttributeType.INT, i: BigInt(onnxElemType(v, dtype)) };
@@ -191,20 +193,29 @@ function checkWiring(graph: IrGraph): void {
   for (const v of graph.inputs) define(v.name, `graph input ${v.name}`);
   for (const c of graph.consts) define(c.name, `constant ${c.name}`);
   const nodeNames = new Set<string>();
-  for (const n of graph.nodes) {
-    if (nodeNames.has(n.name)) throw new Error(`node name '${n.name}' is used more than once`);
-    nodeNames.add(n.name);
-    for (const i of n.inputs) {
-      // '' marks an omitted optional input in ONNX.
-      if (i !== '' && !defined.has(i)) {
-        throw new Error(`node ${n.name} (${n.op}): input '${i}' is not defined before this node`);
+  // A loop body sees every value defined before its Loop node (ONNX's outer scope); names stay
+  // unique across the graph and its bodies, so no body value shadows an outer one.
+  const wire = (nodes: readonly IrNode[], outputs: readonly IrValueInfo[], where: string): void => {
+    for (const n of nodes) {
+      if (nodeNames.has(n.name)) throw new Error(`node name '${n.name}' is used more than once`);
+      nodeNames.add(n.name);
+      for (const i of n.inputs) {
+        // '' marks an omitted optional input in ONNX.
+        if (i !== '' && !defined.has(i)) {
+          throw new Error(`node ${n.name} (${n.op}): input '${i}' is not defined before this node`);
+        }
       }
+      if (n.body) {
+        for (const v of n.body.inputs) define(v.name, `loop body input ${v.name} of ${n.name}`);
+        wire(n.body.nodes, n.body.outputs, `the body of ${n.name}`);
+      }
+      for (const o of n.outputs) define(o, `node ${n.name} (${n.op})`);
     }
-    for (const o of n.outputs) define(o, `node ${n.name} (${n.op})`);
-  }
-  for (const v of graph.outputs) {
-    if (!defined.has(v.name)) throw new Error(`graph output '${v.name}' is never produced`);
-  }
+    for (const v of outputs) {
+      if (!defined.has(v.name)) throw new Error(`${where}: output '${v.name}' is never produced`);
+    }
+  };
+  wire(graph.nodes, graph.outputs, 'graph');
 }
 
 /** Serialises an IR graph as an ONNX model. Same graph → identical bytes. */
@@ -213,23 +224,37 @@ export function irToOnnx(graph: IrGraph, opts: { opset?: number } = {}): Uint8Ar
   checkWiring(graph);
   const { dtype } = graph;
 
-  const nodes: MessageInitShape<typeof NodeProtoSchema>[] = graph.nodes.map((n) => {
+  const node = (n: IrNode): MessageInitShape<typeof NodeProtoSchema> => {
     for (const a of n.intAttrs ?? []) {
       if (!n.attrs || !(a in n.attrs)) throw new Error(`node ${n.name} (${n.op}): intAttrs names missing attribute ${a}`);
     }
     // Sorted attribute names: two equal graphs built with different key insertion order must
     // still serialise identically.
     const names = Object.keys(n.attrs ?? {}).sort();
+    const attributes = names.map((k) => attribute(n, k, n.attrs![k]!, dtype));
+    if (n.body) {
+      attributes.push({
+        name: 'body',
+        type: AttributeProto_AttributeType.GRAPH,
+        g: {
+          name: `${n.name}.body`,
+          node: n.body.nodes.map(node),
+          input: n.body.inputs.map((v) => valueInfo(v, dtype)),
+          output: n.body.outputs.map((v) => valueInfo(v, dtype)),
+        },
+      });
+    }
     return {
       name: n.name,
       opType: n.op,
       domain: '',
       input: [...n.inputs],
       output: [...n.outputs],
-      attribute: names.map((k) => attribute(n, k, n.attrs![k]!, dtype)),
+      attribute: attributes,
       docString: withSource(n.doc, n.source),
     };
-  });
+  };
+  const nodes = graph.nodes.map(node);
 
   const model = create(ModelProtoSchema, {
     irVersion: ONNX_IR_VERSION,

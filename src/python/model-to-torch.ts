@@ -55,6 +55,10 @@ export function modelToTorch(model: CheckedModel, opts: TorchExportOptions = {})
     throw new NumpyExportError('the torch export does not yet write post-norm blocks (`post …`); export to numpy instead');
   }
   const dtype = opts.dtype ?? model.dtype;
+  // The module list below applies every layer of `model.layers` in turn, which is a plain repeat
+  // unrolled; a halting test would be silently dropped, so such a model is refused (the numpy
+  // export, which reads the unrolled graph with its halting Where nodes, handles it).
+  if (model.loops?.some((l) => l.halt)) throw new NumpyExportError('the torch export does not support `repeat … until` yet; use --format adderboard (numpy)');
   const header = readHeader({ name: model.name, metadata: modelMetadata(model, dtype) } as Parameters<typeof readHeader>[0]);
   const e: Emit = { weights: [], shared: [], sourceLines: opts.source?.split(/\r?\n/) };
 

@@ -149,6 +149,15 @@ export function emitNode(node: IrNode, ctx: OpContext): EmittedNode {
       return { expr: `np.equal(${a()}, ${b()})`, kind: 'bool' };
     case 'Less':
       return { expr: `np.less(${a()}, ${b()})`, kind: 'bool' };
+    case 'Greater':
+      return { expr: `np.greater(${a()}, ${b()})`, kind: 'bool' };
+    case 'GreaterOrEqual':
+      return { expr: `np.greater_equal(${a()}, ${b()})`, kind: 'bool' };
+    case 'Not':
+      return { expr: `np.logical_not(${a()})`, kind: 'bool' };
+    case 'Loop':
+      // The export reads the unrolled graph (compileSource's `ir`), where no Loop is left.
+      throw new UnsupportedNodeError(`node ${node.name} (Loop): export the unrolled graph`);
   }
 }
 

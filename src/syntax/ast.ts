@@ -79,9 +79,11 @@ export interface LayerAst {
   span: Span;
 }
 
-/** A group of layers applied `times` times in sequence with shared weights. */
+/** A group of layers applied in sequence with shared weights: `count` times (a formula the checker
+ * evaluates), or with `halt`, at most `count` times, each position stopping once `halt` holds. */
 export interface RepeatAst {
-  times: number;
+  count: Expr;
+  halt?: Expr;
   timesSpan: Span;
   layers: LayerAst[];
   span: Span;

@@ -209,10 +209,14 @@ export class AstBuilder {
         ast.body.push(this.layer(n));
         break;
       case 'repeat': {
-        const t = first(n.children.NumberLit);
+        const count = first(n.children.count);
+        const halt = first(n.children.halt);
+        if (!count) return;
+        const countExpr = this.expr(count);
         const r: RepeatAst = {
-          times: t ? Number(t.image) : 1,
-          timesSpan: t ? this.tokenSpan(t) : span,
+          count: countExpr,
+          halt: halt ? this.expr(halt) : undefined,
+          timesSpan: countExpr.span,
           layers: all(n.children.layer).map((l) => this.layer(l)),
           span,
         };

@@ -220,7 +220,9 @@ export interface RepeatCstNode extends CstNode {
 
 export type RepeatCstChildren = {
   Kw_repeat: IToken[];
-  NumberLit: IToken[];
+  count: ExprCstNode[];
+  Kw_until?: IToken[];
+  halt?: ExprCstNode[];
   LBrace: IToken[];
   layer?: LayerCstNode[];
   RBrace: IToken[];

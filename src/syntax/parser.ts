@@ -215,9 +215,14 @@ export class HandwireParser extends CstParser {
     this.SUBRULE(this.expr);
   });
 
+  /** `repeat 4 {…}`, `repeat steps {…}` (a formula), `repeat 8 until done > 0.5 {…}` (at most 8). */
   public repeat = this.RULE('repeat', () => {
     this.CONSUME(T.Repeat);
-    this.CONSUME(T.NumberLit);
+    this.SUBRULE(this.expr, { LABEL: 'count' });
+    this.OPTION(() => {
+      this.CONSUME(T.Until);
+      this.SUBRULE2(this.expr, { LABEL: 'halt' });
+    });
     this.CONSUME(T.LBrace);
     this.MANY(() => this.SUBRULE(this.layer));
     this.CONSUME(T.RBrace);

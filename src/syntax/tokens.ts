@@ -26,6 +26,9 @@ export const Embed = keyword('embed');
 export const Position = keyword('position');
 export const Layer = keyword('layer');
 export const Repeat = keyword('repeat');
+// Reserved although it opens no item: `repeat 8 until done > 0.5` ends the count's formula at it,
+// where a plain name would read as an implicit product (`8 until`).
+export const Until = keyword('until');
 export const Attention = keyword('attention');
 export const Mlp = keyword('mlp');
 export const Final = keyword('final');
@@ -83,7 +86,7 @@ export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/ });
 
 export const KEYWORDS = [
-  Model, About, Vocab, DType, Residual, Context, Let, Param, Embed, Position, Layer, Repeat,
+  Model, About, Vocab, DType, Residual, Context, Let, Param, Embed, Position, Layer, Repeat, Until,
   Attention, Mlp, Final, Head, Task, Write, For, In, And, Or, Not, Mod,
 ];
 
