@@ -179,6 +179,19 @@ function ropeTable(c: CheckContext, st: Setting, dim: number) {
   }).value);
 }
 
+/** A score bias is a table over head × query × key: it needs a context and must fit the limit. */
+function scoreTableFits(c: CheckContext, st: Setting, heads: number, n: number): boolean {
+  if (n < 1) {
+    c.diags.push(diag('HW020', 'a score bias needs a context length', st.span, { hint: 'add a task (prompt + decode) or `context N`' }));
+    return false;
+  }
+  if (heads * n * n > LIMITS.tableEntries) {
+    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
+    return false;
+  }
+  return true;
+}
+
 function biasTable(c: CheckContext, st: Setting, heads: number, causal: boolean): Float64Array | undefined {
   const params = st.params!.map((p) => p.name);
   if (params.length !== 3) {
@@ -186,14 +199,7 @@ function biasTable(c: CheckContext, st: Setting, heads: number, causal: boolean)
     return undefined;
   }
   const n = c.context;
-  if (n < 1) {
-    c.diags.push(diag('HW020', 'a score bias needs a context length', st.span, { hint: 'add a task (prompt + decode) or `context N`' }));
-    return undefined;
-  }
-  if (heads * n * n > LIMITS.tableEntries) {
-    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
-    return undefined;
-  }
+  if (!scoreTableFits(c, st, heads, n)) return undefined;
   return c.guard(() => c.markRead(() => {
     const t = new Float64Array(heads * n * n);
     for (let h = 0; h < heads; h++) {
@@ -241,14 +247,7 @@ function biasReadsLength(c: CheckContext, st: Setting): boolean {
 function lengthBias(c: CheckContext, st: Setting, heads: number, causal: boolean): LengthExpr | undefined {
   const [hName, iName, jName] = st.params!.map((p) => p.name) as [string, string, string];
   const n = c.context;
-  if (n < 1) {
-    c.diags.push(diag('HW020', 'a score bias needs a context length', st.span, { hint: 'add a task (prompt + decode) or `context N`' }));
-    return undefined;
-  }
-  if (heads * n * n > LIMITS.tableEntries) {
-    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
-    return undefined;
-  }
+  if (!scoreTableFits(c, st, heads, n)) return undefined;
   const at = (pt: number) => ({ h: Math.floor(pt / (n * n)), i: Math.floor(pt / n) % n, j: pt % n });
   const points = {
     count: heads * n * n,

@@ -7,7 +7,7 @@ import { hasErrors } from '../diagnostics.ts';
 import type { CheckedModel } from '../check/model.ts';
 import type { FloatDType } from '../ir/types.ts';
 import { formatDiagnostics, wantsColor } from './format-diagnostics.ts';
-import { readSource } from './io.ts';
+import { readSource, UserError } from './io.ts';
 
 export const DTYPES: readonly FloatDType[] = ['float32', 'float64'];
 
@@ -47,4 +47,11 @@ export function compileFileOrReport(file: string, dtype?: FloatDType): CompiledF
   printDiagnosticsToStderr(output, file, source);
   if (!output.model || !output.onnx || hasErrors(output.diagnostics)) return undefined;
   return { source, model: output.model, onnx: output.onnx, dtype: dtype ?? output.model.dtype };
+}
+
+/** A whole-number option (`--budget 1000`): anything else is a user error naming the option. */
+export function whole(text: string, option: string, min = 1): number {
+  const v = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(v) || v < min) throw new UserError(`${option} must be a whole number ≥ ${min}, got '${text}'`);
+  return v;
 }

@@ -3,7 +3,7 @@
 import type { CheckedModel, FloatDType } from '../../check/model.ts';
 import { proveByEnumeration, type EnumerationProof } from '../../prove/enumerate.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
-import { UserError } from '../io.ts';
+import { whole } from '../load.ts';
 import { progressBar } from '../progress.ts';
 
 export interface EnumerateOptions {
@@ -22,11 +22,7 @@ export async function proveEnumerateCommand(file: string, model: CheckedModel, o
     if (e instanceof DatasetRefused) return 1;
     throw e;
   }
-  let budget: number | undefined;
-  if (opts.budget !== undefined) {
-    budget = /^\d+$/.test(opts.budget.trim()) ? Number(opts.budget) : NaN;
-    if (!Number.isSafeInteger(budget) || budget < 1) throw new UserError(`--budget must be a whole number ≥ 1, got '${opts.budget}'`);
-  }
+  const budget = opts.budget !== undefined ? whole(opts.budget, '--budget') : undefined;
   const bar = !opts.json && process.stderr.isTTY ? progressBar('') : undefined;
   let result: EnumerationProof;
   try {

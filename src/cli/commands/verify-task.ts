@@ -7,6 +7,7 @@ import { verifyModel, type ModelVerification } from '../../verify/verify-model.t
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
 import { formatCount } from '../../verify/task.ts';
 import { UserError } from '../io.ts';
+import { whole } from '../load.ts';
 import { progressBar } from '../progress.ts';
 
 export interface TaskVerifyOptions {
@@ -74,10 +75,4 @@ export function formatVerification(name: string, params: number, r: ModelVerific
   }
   lines.push(`Time: ${r.seconds.toFixed(2)} s (${int(Math.round(r.cases / Math.max(r.seconds, 1e-9)))} cases/s)`);
   return `${lines.join('\n')}\n`;
-}
-
-function whole(text: string, option: string, min = 1): number {
-  const v = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(v) || v < min) throw new UserError(`${option} must be a whole number ≥ ${min}, got '${text}'`);
-  return v;
 }
