@@ -28,6 +28,16 @@ export interface PoolOptions {
   incremental: boolean;
 }
 
+/** Asks a worker to release its session and exit; terminates it if it has not within a few seconds. */
+async function closeWorker(w: Worker): Promise<void> {
+  if (w.threadId === -1) return; // already exited
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  w.postMessage({ kind: 'close' });
+  const timer = setTimeout(() => void w.terminate(), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** A worker of this pool: the bundled script next to the bundle's chunks, or, when handwire runs
  * from its TypeScript sources (tsx, vitest), the source file behind tsx's loader, registered inside
  * the worker (Node 20 workers take no --import flag). */
@@ -62,33 +72,38 @@ export async function openDecoderPool(onnx: Uint8Array, opts: PoolOptions): Prom
       }
     });
   }
+  // Each worker releases its session and ends itself. Terminating a worker instead can stop it inside
+  // onnxruntime's native code, which aborts the whole process ("terminate called after throwing an
+  // instance of 'Napi::Error'", seen once in CI); terminate stays as the fallback for a stuck worker.
   const close = async () => {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => closeWorker(w)));
   };
 
-  let ready: Array<Extract<WorkerReply, { kind: 'ready' }>>;
-  try {
-    ready = await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<Extract<WorkerReply, { kind: 'ready' }>>((resolve, reject) => {
-            const onReply = (reply: WorkerReply) => {
-              if (reply.kind === 'ready') resolve(reply);
-              else if (reply.kind === 'failed' && reply.id === undefined) reject(new Error(reply.message));
-              else return;
-              w.off('message', onReply);
-            };
-            w.on('message', onReply);
-            w.once('error', reject);
-            const request: OpenRequest = { kind: 'open', onnx, dtype: opts.dtype, device: opts.device ?? 'cpu', incremental: opts.incremental };
-            w.postMessage(request);
-          }),
-      ),
-    );
-  } catch (e) {
+  // Every worker's open is settled before any is closed (see close): a failed open does not stop the
+  // others in the middle of theirs.
+  const opened = await Promise.allSettled(
+    workers.map(
+      (w) =>
+        new Promise<Extract<WorkerReply, { kind: 'ready' }>>((resolve, reject) => {
+          const onReply = (reply: WorkerReply) => {
+            if (reply.kind === 'ready') resolve(reply);
+            else if (reply.kind === 'failed' && reply.id === undefined) reject(new Error(reply.message));
+            else return;
+            w.off('message', onReply);
+          };
+          w.on('message', onReply);
+          w.once('error', reject);
+          const request: OpenRequest = { kind: 'open', onnx, dtype: opts.dtype, device: opts.device ?? 'cpu', incremental: opts.incremental };
+          w.postMessage(request);
+        }),
+    ),
+  );
+  const failed = opened.find((r) => r.status === 'rejected');
+  if (failed) {
     await close();
-    throw e;
+    throw failed.reason;
   }
+  const ready = opened.map((r) => (r as PromiseFulfilledResult<Extract<WorkerReply, { kind: 'ready' }>>).value);
 
   const sliceOne = (w: Worker, prompts: number[][], steps: number) =>
     new Promise<GreedyResult>((resolve, reject) => {
