@@ -216,7 +216,7 @@ export class ModelChecker implements CheckContext {
         seen.add(n);
       }
       if (v.names.length === 0) {
-        this.diags.push(diag('HW016', 'the vocabulary is empty', v.span));
+        this.diags.push(diag('HW028', 'the vocabulary is empty', v.span));
         this.refused.add('vocab');
       }
       return { vocab: Math.max(1, v.names.length), tokenNames: v.names };
@@ -281,7 +281,7 @@ export class ModelChecker implements CheckContext {
       }
     }
     if (this.channels.length > LIMITS.channels) {
-      this.diags.push(diag('HW016', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
+      this.diags.push(diag('HW029', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
       this.refused.add('residual');
     }
     this.residualInputs.size = this.channels.length;
@@ -319,7 +319,7 @@ export class ModelChecker implements CheckContext {
     const decodeSetting = task.settings.find((st) => st.name.name === 'decode');
     const steps = decodeSetting ? { message: `\`decode ${decode}\` is set here`, span: decodeSetting.span } : undefined;
     const [at, other] = promptLength >= decode ? [prompt, steps] : [steps, prompt];
-    return diag('HW016', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
+    return diag('HW029', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
       related: other ? [other] : undefined,
       hint: `shorten the prompt or decode fewer tokens: prompt + decode may be at most ${LIMITS.context + 1}`,
     });
@@ -418,7 +418,7 @@ export class ModelChecker implements CheckContext {
     }
     // Vocab and channels are each within their limits, but their product can still be gigabytes.
     if (vocab * d > LIMITS.tableEntries) {
-      this.diags.push(diag('HW016', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
+      this.diags.push(diag('HW029', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
       return undefined;
     }
     return this.guard(() => this.markRead(() => {
