@@ -84,7 +84,7 @@ export const DIAGNOSTIC_HELP: Record<DiagnosticCode, DiagnosticHelp> = {
       'A size or count written in the model is zero, negative, or over the limit handwire sets so that checking and ' +
       `compiling stay within time and memory: \`vocab\` 1..${LIMITS.vocab}, a channel group up to ${LIMITS.channels} ` +
       `channels, \`context\` 1..${LIMITS.context}, \`heads\`, \`kv_heads\`, \`dim\`, \`value_dim\` and \`width\` 1..${LIMITS.headsTimesDim}, ` +
-      `a \`repeat\` count up to ${LIMITS.layers} layers in all, and in a task 1..15 digits per input, string lengths up to ` +
+      `a \`repeat\` count 1..${LIMITS.layers}, and in a task 1..15 digits per input, string lengths up to ` +
       '100000, prompt repeats and `decode` 1..10000. The number itself is refused: change it. A size computed from several ' +
       'numbers that are each in range is HW029.',
     example: { wrong: 'heads 0, dim 2', right: 'heads 1, dim 2' },
@@ -177,12 +177,13 @@ export const DIAGNOSTIC_HELP: Record<DiagnosticCode, DiagnosticHelp> = {
   HW029: {
     explanation:
       'Each number is within its own range, but a size handwire computes from several of them is over a limit: ' +
-      `residual channels in all up to ${LIMITS.channels}, heads × dim (and heads × value_dim) up to ${LIMITS.headsTimesDim}, ` +
-      `an mlp's hidden units (from \`width\` or from its maps) up to ${LIMITS.headsTimesDim}, a task's prompt up to 10000 tokens ` +
-      `and its prompt + decode − 1 positions up to the context limit of ${LIMITS.context}, and every table that is built ` +
-      `(the embedding, vocab × channels; a causal mask or score bias, heads × context²; a projection matrix) up to ` +
-      `${LIMITS.tableEntries} entries. The size is refused before anything is allocated. Make one of its factors smaller: ` +
-      'fewer heads, a shorter context, a smaller vocabulary.',
+      `residual channels in all up to ${LIMITS.channels}, layers in all (a \`repeat\` count × the layers it repeats) up ` +
+      `to ${LIMITS.layers}, heads × dim (and heads × value_dim) up to ${LIMITS.headsTimesDim}, the hidden units an mlp's ` +
+      `maps give it when \`width\` is not written up to ${LIMITS.headsTimesDim}, a task's prompt up to 10000 tokens and ` +
+      `its prompt + decode − 1 positions up to the context limit of ${LIMITS.context}, and every table that is built ` +
+      '(the embedding, vocab × channels; a causal mask or score bias, heads × context²; a projection matrix, outputs × ' +
+      `inputs) up to ${LIMITS.tableEntries} entries. The size is refused before anything is allocated. Make one of its ` +
+      'factors smaller: fewer heads, a shorter context, a smaller vocabulary.',
     example: { wrong: 'context 8192', right: 'context 8' },
   },
   HW030: {

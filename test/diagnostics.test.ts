@@ -270,14 +270,33 @@ describe('diagnostics by code', () => {
       expectDiagnostic(src, { code: 'HW029', severity: 'error', at: 'prompt [', covers: 'prompt [a lsb, 0 * 6000, b lsb, 0 * 6000]', words: ['12004 tokens', 'limit 10000'] });
     });
 
-    it('heads × dim and the causal mask', () => {
+    it('heads × dim, the causal mask and a score bias', () => {
       // 64 × 128 = 8192 > 4096, though each is within 1..4096.
       const heads = mutate('heads 1, dim 2', 'heads 64, dim 128');
       expectDiagnostic(heads, { code: 'HW029', severity: 'error', at: 'attention {', words: ['heads × dim = 8192', 'limit of 4096'] });
       // 1 head × 8192² = 67,108,864 mask entries > 50,000,000.
       const mask = mutate('vocab 10', 'vocab 10\n  context 8192');
       expectDiagnostic(mask, { code: 'HW029', severity: 'error', at: 'causal', covers: 'causal', words: ['causal mask', '67108864 entries'] });
+      // A score bias is a table of heads × context² too: 8192² = 67,108,864.
+      const bias = mutate('      causal\n', '      bias(h, i, j) = j <= i ? 0 : -inf\n', mutate('vocab 10', 'vocab 10\n  context 8192'));
+      expectDiagnostic(bias, { code: 'HW029', severity: 'error', at: 'bias(h', words: ['score table', '67108864 entries'] });
       // The embedding table (vocab × channels) is covered in test/fuzz.test.ts with the other products.
+    });
+
+    it('residual channels and layers in all', () => {
+      // 2 + 4000 channels before the group, 100 in it: 4102 > 4096, though 100 is in range.
+      const group = mutate('residual [big, digit]', 'residual [big, digit, g[4000], more[100]]');
+      expectDiagnostic(group, { code: 'HW029', severity: 'error', at: 'more[100]', words: ['4002 channels before it', '4102 residual channels', 'limit of 4096'] });
+      // Single channels after a full group: 4095 + 2.
+      const scalars = mutate('residual [big, digit]', 'residual [g[4095], big, digit]');
+      expectDiagnostic(scalars, { code: 'HW029', severity: 'error', at: 'residual [', words: ['4097 residual channels', 'limit of 4096'] });
+      // A group over the limit by itself is its own number out of range.
+      const alone = mutate('residual [big, digit]', 'residual [big, digit, g[5000]]');
+      expectDiagnostic(alone, { code: 'HW016', severity: 'error', at: 'g[5000]', words: ['channel group size 5000', 'out of range'] });
+      // repeat 600 of two layers: 1200 > 1000, though 600 is in range.
+      const layer = BASE.slice(BASE.indexOf('  layer {'), BASE.indexOf('  head tied E'));
+      const twice = mutate(layer, `  repeat 600 {\n${layer}${layer}  }\n`);
+      expectDiagnostic(twice, { code: 'HW029', severity: 'error', at: '600', covers: '600', words: ['repeat 600 × 2 layers is 1200 layers', 'limit of 1000'] });
     });
   });
 

@@ -265,8 +265,13 @@ export class ModelChecker implements CheckContext {
       seen.set(name, ch.name.span);
       const start = this.channels.length;
       if (ch.count !== undefined) {
-        if (!Number.isInteger(ch.count) || ch.count < 1 || start + ch.count > LIMITS.channels) {
-          this.diags.push(diag('HW016', `channel group size ${ch.count} is out of range`, ch.span));
+        // A group over the limit by itself is a number out of range (HW016); one that only overflows
+        // the channels before it is a total over the limit (HW029), fixed by shrinking any group.
+        const outOfRange = !Number.isInteger(ch.count) || ch.count < 1 || ch.count > LIMITS.channels;
+        if (outOfRange || start + ch.count > LIMITS.channels) {
+          this.diags.push(outOfRange
+            ? diag('HW016', `channel group size ${ch.count} is out of range (1..${LIMITS.channels})`, ch.span)
+            : diag('HW029', `${start} channels before it and ${ch.count} in this group are ${start + ch.count} residual channels, over the limit of ${LIMITS.channels}`, ch.span));
           this.refused.add('residual');
           this.ev.poisoned.add(name);
           continue;
@@ -554,8 +559,12 @@ export class ModelChecker implements CheckContext {
       }));
       return undefined;
     }
-    if (value < 1 || value * item.layers.length > LIMITS.layers) {
-      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers} layers in all)`, item.timesSpan));
+    if (value < 1 || value > LIMITS.layers) {
+      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers})`, item.timesSpan));
+      return undefined;
+    }
+    if (value * item.layers.length > LIMITS.layers) {
+      this.diags.push(diag('HW029', `repeat ${value} × ${item.layers.length} layers is ${value * item.layers.length} layers, over the limit of ${LIMITS.layers}`, item.timesSpan));
       return undefined;
     }
     return value;
