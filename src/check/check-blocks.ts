@@ -72,7 +72,7 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
     return undefined;
   }
   if (heads * Math.max(dim, valueDim) > LIMITS.headsTimesDim) {
-    c.diags.push(diag('HW016', `heads × dim = ${heads * Math.max(dim, valueDim)} is over the limit of ${LIMITS.headsTimesDim}`, span));
+    c.diags.push(diag('HW029', `heads × dim = ${heads * Math.max(dim, valueDim)} is over the limit of ${LIMITS.headsTimesDim}`, span));
     return undefined;
   }
   const d = c.channels.length;
@@ -123,7 +123,7 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   const causal = s.has('causal');
   // The causal mask is a score table too (a bias table is limited in biasTable), built per head.
   if (causal && !s.get('bias') && heads * c.context * c.context > LIMITS.tableEntries) {
-    c.diags.push(diag('HW016', `the causal mask would have ${heads * c.context * c.context} entries (limit ${LIMITS.tableEntries})`, s.get('causal')!.span, {
+    c.diags.push(diag('HW029', `the causal mask would have ${heads * c.context * c.context} entries (limit ${LIMITS.tableEntries})`, s.get('causal')!.span, {
       hint: `${heads} head${heads === 1 ? '' : 's'} × context ${c.context}²`,
     }));
   }
@@ -186,7 +186,7 @@ function scoreTableFits(c: CheckContext, st: Setting, heads: number, n: number):
     return false;
   }
   if (heads * n * n > LIMITS.tableEntries) {
-    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
+    c.diags.push(diag('HW029', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
     return false;
   }
   return true;
@@ -306,7 +306,7 @@ function checkMlp(c: CheckContext, settings: Setting[], writes: WriteStmt[], spa
   const hiddenWidth = width ?? (inMap ?? gate)?.weight.rows;
   // Without `width` the maps set the width; it has the same limit as a written one.
   if (hiddenWidth !== undefined && hiddenWidth > LIMITS.headsTimesDim) {
-    c.diags.push(diag('HW016', `the mlp has ${hiddenWidth} hidden units (limit ${LIMITS.headsTimesDim})`, (inMap ?? gate)?.span ?? span));
+    c.diags.push(diag('HW029', `the mlp has ${hiddenWidth} hidden units (limit ${LIMITS.headsTimesDim})`, (inMap ?? gate)?.span ?? span));
     return undefined;
   }
   if (gate && up && gate.weight.rows !== up.weight.rows) {

@@ -216,7 +216,7 @@ export class ModelChecker implements CheckContext {
         seen.add(n);
       }
       if (v.names.length === 0) {
-        this.diags.push(diag('HW016', 'the vocabulary is empty', v.span));
+        this.diags.push(diag('HW028', 'the vocabulary is empty', v.span));
         this.refused.add('vocab');
       }
       return { vocab: Math.max(1, v.names.length), tokenNames: v.names };
@@ -265,8 +265,13 @@ export class ModelChecker implements CheckContext {
       seen.set(name, ch.name.span);
       const start = this.channels.length;
       if (ch.count !== undefined) {
-        if (!Number.isInteger(ch.count) || ch.count < 1 || start + ch.count > LIMITS.channels) {
-          this.diags.push(diag('HW016', `channel group size ${ch.count} is out of range`, ch.span));
+        // A group over the limit by itself is a number out of range (HW016); one that only overflows
+        // the channels before it is a total over the limit (HW029), fixed by shrinking any group.
+        const outOfRange = !Number.isInteger(ch.count) || ch.count < 1 || ch.count > LIMITS.channels;
+        if (outOfRange || start + ch.count > LIMITS.channels) {
+          this.diags.push(outOfRange
+            ? diag('HW016', `channel group size ${ch.count} is out of range (1..${LIMITS.channels})`, ch.span)
+            : diag('HW029', `${start} channels before it and ${ch.count} in this group are ${start + ch.count} residual channels, over the limit of ${LIMITS.channels}`, ch.span));
           this.refused.add('residual');
           this.ev.poisoned.add(name);
           continue;
@@ -281,7 +286,7 @@ export class ModelChecker implements CheckContext {
       }
     }
     if (this.channels.length > LIMITS.channels) {
-      this.diags.push(diag('HW016', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
+      this.diags.push(diag('HW029', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
       this.refused.add('residual');
     }
     this.residualInputs.size = this.channels.length;
@@ -319,7 +324,7 @@ export class ModelChecker implements CheckContext {
     const decodeSetting = task.settings.find((st) => st.name.name === 'decode');
     const steps = decodeSetting ? { message: `\`decode ${decode}\` is set here`, span: decodeSetting.span } : undefined;
     const [at, other] = promptLength >= decode ? [prompt, steps] : [steps, prompt];
-    return diag('HW016', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
+    return diag('HW029', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
       related: other ? [other] : undefined,
       hint: `shorten the prompt or decode fewer tokens: prompt + decode may be at most ${LIMITS.context + 1}`,
     });
@@ -418,7 +423,7 @@ export class ModelChecker implements CheckContext {
     }
     // Vocab and channels are each within their limits, but their product can still be gigabytes.
     if (vocab * d > LIMITS.tableEntries) {
-      this.diags.push(diag('HW016', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
+      this.diags.push(diag('HW029', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
       return undefined;
     }
     return this.guard(() => this.markRead(() => {
@@ -554,8 +559,12 @@ export class ModelChecker implements CheckContext {
       }));
       return undefined;
     }
-    if (value < 1 || value * item.layers.length > LIMITS.layers) {
-      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers} layers in all)`, item.timesSpan));
+    if (value < 1 || value > LIMITS.layers) {
+      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers})`, item.timesSpan));
+      return undefined;
+    }
+    if (value * item.layers.length > LIMITS.layers) {
+      this.diags.push(diag('HW029', `repeat ${value} × ${item.layers.length} layers is ${value * item.layers.length} layers, over the limit of ${LIMITS.layers}`, item.timesSpan));
       return undefined;
     }
     return value;

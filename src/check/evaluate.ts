@@ -309,7 +309,7 @@ export class Evaluator {
 
   evaluate(e: Expr, scope: Scope): Value {
     if (this.depth >= EVAL_LIMITS.depth) {
-      throw this.error('HW016', `evaluating this formula nests more than ${EVAL_LIMITS.depth} levels deep`, e.span,
+      throw this.error('HW031', `evaluating this formula nests more than ${EVAL_LIMITS.depth} levels deep`, e.span,
         'split it into several `let` definitions');
     }
     this.depth++;
@@ -358,13 +358,13 @@ export class Evaluator {
       case 'comprehension': {
         const from = this.selectorInteger(e.from, scope, 'the start of a range');
         const to = this.selectorInteger(e.to, scope, 'the end of a range');
-        if (to - from > 1_000_000) throw this.error('HW016', `range ${from}..${to} is too long (over a million items)`, e.span);
+        if (to - from > 1_000_000) throw this.error('HW030', `range ${from}..${to} is too long (over a million items)`, e.span);
         // Nested ranges multiply: [[0 for i in 0..999999] for j in 0..999999] is refused up front.
         const outerProduct = this.rangeProduct;
         this.rangeProduct = outerProduct * Math.max(1, to - from + 1);
         if (this.rangeProduct > EVAL_LIMITS.entries) {
           this.rangeProduct = outerProduct;
-          throw this.error('HW016', `these nested ranges run over ${EVAL_LIMITS.entries} times`, e.span);
+          throw this.error('HW030', `these nested ranges run over ${EVAL_LIMITS.entries} times`, e.span);
         }
         try {
           const items: Value[] = [];
@@ -470,7 +470,7 @@ export class Evaluator {
       const inner = scope.child();
       user.params.forEach((p, i) => inner.set(p, this.evaluate(e.args[i].value, scope)));
       if (this.calls >= EVAL_LIMITS.calls) {
-        throw this.error('HW016', `calls of \`${e.callee}\` nest more than ${EVAL_LIMITS.calls} deep`, e.span,
+        throw this.error('HW031', `calls of \`${e.callee}\` nest more than ${EVAL_LIMITS.calls} deep`, e.span,
           'a function that calls itself needs a condition that ends the recursion');
       }
       this.calls++;
@@ -565,7 +565,7 @@ export class Evaluator {
   }
 
   private tooLarge(size: number, span: Span): EvalError {
-    return this.error('HW016', `this value would have ${size} entries (limit ${EVAL_LIMITS.entries})`, span);
+    return this.error('HW030', `this value would have ${size} entries (limit ${EVAL_LIMITS.entries})`, span);
   }
 
   error(code: Parameters<typeof diag>[0], message: string, span: Span, hint?: string, related?: { message: string; span: Span }[]): EvalError {

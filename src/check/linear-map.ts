@@ -58,7 +58,7 @@ export function affineMap(
   // Reading the map costs one evaluation per input, each as large as the output: refuse a matrix
   // too large to build before building it (an mlp's `in` sets its own width when `width` is absent).
   if (rows * n > LIMITS.tableEntries) {
-    throw new EvalError(diag('HW016', `${what} would be a ${rows} × ${n} matrix, over the limit of ${LIMITS.tableEntries} entries`, expr.span));
+    throw new EvalError(diag('HW029', `${what} would be a ${rows} × ${n} matrix, over the limit of ${LIMITS.tableEntries} entries`, expr.span));
   }
   const weight = new Float64Array(rows * n);
   for (let j = 0; j < n; j++) {
