@@ -13,7 +13,7 @@ import { MIN_CASES_PER_THREAD } from '../../verify/verify-digits.ts';
 import { VerifyError } from '../../verify/verify-model.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
 import { UserError } from '../io.ts';
-import { compileFileOrReport, dtypeOption, whole } from '../load.ts';
+import { checkFileOrReport, dtypeOption, whole } from '../load.ts';
 import { progressBar } from '../progress.ts';
 import { formatComparison, formatReport, formatVerification } from './verify-text.ts';
 
@@ -61,9 +61,10 @@ export function registerVerify(program: Command): void {
 /** Exit code: 0 every case passed (and, comparing, the builds agree), 1 a failure or a compile error. */
 async function verifyFile(file: string, opts: VerifyOptions, given: (option: string) => boolean): Promise<number> {
   if (opts.compareDtypes && opts.dtype !== undefined) throw new UserError('--compare-dtypes runs both dtypes; drop --dtype');
-  const compiled = compileFileOrReport(file, opts.compareDtypes ? 'float32' : opts.dtype);
-  if (!compiled) return 1;
-  const model = compiled.model;
+  // Checked only: the library builds the graphs it runs, in the dtypes it runs.
+  const checked = checkFileOrReport(file);
+  if (!checked) return 1;
+  const model = checked.model;
   if (!model.stringTask && !model.task) throw new UserError(`${file} defines no task, so there is nothing to verify`);
   // Options of the other task kind are refused before a dataset file is read.
   const problem = verifyOptionsProblem(model, (Object.keys(opts) as (keyof LibraryOptions)[]).filter(given));
