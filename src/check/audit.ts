@@ -2,7 +2,7 @@
 //
 // Classes (issue: "settle the counting argument mechanically"):
 // - free parameter: declared with `param`; counted once however often it is used;
-// - derived: a weight that moves when a parameter moves (a formula of parameters and constants);
+// - derived: a weight computed from a parameter (a formula of parameters and constants);
 // - literal constant: a weight that does not depend on any parameter and is not 0 or ±1, or a fixed
 //   constant (a number or `let` value) written into a formula that also uses parameters;
 // - fixed encoding: positional tables, RoPE angles and score tables (functions of positions only);
