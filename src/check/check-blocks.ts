@@ -10,6 +10,7 @@ import { collectSettings, type Schema } from './settings.ts';
 import type { CheckContext } from './context.ts';
 import { LIMITS } from '../limits.ts';
 import { evaluateLength, readsLength, stageLength, type LengthExpr } from './length-formula.ts';
+import { entryParams, NO_PARAMS, unionParams, type ParamSet } from './dependencies.ts';
 
 const NORM_HELP = 'write `none`, `rms(eps: 1e-6)`, `rms(weight: w, eps: 1e-6)` or `layernorm(weight: w, bias: b, eps: 1e-5)`';
 
@@ -112,9 +113,12 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   }
   const rope = s.get('rope') ? ropeTable(c, s.get('rope')!, dim) : undefined;
   const scaleSetting = s.get('scale');
+  let scaleDeps: ParamSet[] | undefined;
   const scale = scaleSetting
     ? c.guard(() => {
-        const v = c.markRead(() => c.evaluate(scaleSetting.value!)).value;
+        const tracked = c.markRead(() => c.evaluateTracked(scaleSetting.value!)).value;
+        const v = tracked.value;
+        if (tracked.deps) scaleDeps = entryParams(tracked.deps);
         if (typeof v !== 'number') throw c.ev.error('HW021', 'the score scale must be a single number', scaleSetting.value!.span);
         if (!Number.isFinite(v)) throw c.ev.error('HW014', 'the score scale is not finite', scaleSetting.value!.span);
         return v;
@@ -134,12 +138,15 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   const out = writeMap(c, writes, { size: heads * valueDim, scalars: [], vectors: [{ name: 'out', start: 0, length: heads * valueDim }] }, span, 'attention');
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
   if (!q || !k || !v || !pre || !post || !qNorm || !kNorm || scale === undefined || !out) return undefined;
-  return {
+  const spec: AttentionSpec = {
     kind: 'attention', heads, kvHeads, dim, valueDim, pre, post, q, k, v, qNorm, kNorm, rope, scale, causal,
     scoreBias: scoreBias ?? (causal ? causalTable(heads, c.context) : undefined),
     scoreBiasLength,
     softmax1: s.has('softmax1'), out, span,
   };
+  // The score scale is one number, logged under its block (a default scale reads nothing).
+  c.ev.log?.record(spec, scaleDeps ?? [NO_PARAMS]);
+  return spec;
 }
 
 function causalTable(heads: number, context: number): Float64Array {
@@ -325,6 +332,9 @@ function writeMap(c: CheckContext, writes: WriteStmt[], inputs: InputNames, span
   const d = c.channels.length;
   const weight = new Float64Array(d * inputs.size);
   const bias = new Float64Array(d);
+  const log = c.ev.log;
+  const weightDeps: ParamSet[] = log ? new Array(weight.length).fill(NO_PARAMS) : [];
+  const biasDeps: ParamSet[] = log ? new Array(d).fill(NO_PARAMS) : [];
   if (writes.length === 0) {
     c.diags.push(diag('HW020', `this ${block} writes nothing to the residual`, span, { hint: 'add e.g. `write digit += out[0]`' }));
     return undefined;
@@ -342,12 +352,19 @@ function writeMap(c: CheckContext, writes: WriteStmt[], inputs: InputNames, span
       continue;
     }
     const sign = w.op === '-=' ? -1 : 1;
+    const mw = log?.get(m.weight.data);
+    const mb = log?.get(m.bias);
     targets.forEach((ch, r) => {
       for (let j = 0; j < inputs.size; j++) weight[ch * inputs.size + j] += sign * m.weight.data[r * inputs.size + j];
       bias[ch] += sign * m.bias[r];
+      // Writes to one channel add up: its entries come from what any of them came from.
+      if (mw) for (let j = 0; j < inputs.size; j++) weightDeps[ch * inputs.size + j] = unionParams(weightDeps[ch * inputs.size + j], mw[r * inputs.size + j]);
+      if (mb) biasDeps[ch] = unionParams(biasDeps[ch], mb[r]);
     });
   }
   if (!ok) return undefined;
+  log?.record(weight, weightDeps);
+  log?.record(bias, biasDeps);
   return { weight: { rows: d, cols: inputs.size, data: weight }, bias, biasIsZero: bias.every((b) => b === 0), span };
 }
 
@@ -428,10 +445,13 @@ export function checkNorm(c: CheckContext, e: Expr, size: number, what: string):
   const vector = (name: string): Float64Array | undefined => {
     const ex = args.get(name);
     if (!ex) return undefined;
-    const v = flatten(c.markRead(() => c.evaluate(ex)).value);
+    const tracked = c.markRead(() => c.evaluateTracked(ex)).value;
+    const v = flatten(tracked.value);
     if (v.length !== size) throw c.ev.error('HW013', `${what} ${name} has ${v.length} entries but normalises ${size} values`, ex.span);
     if (v.some((x) => !Number.isFinite(x))) throw c.ev.error('HW014', `${what} ${name} is not finite`, ex.span);
-    return Float64Array.from(v);
+    const out = Float64Array.from(v);
+    if (tracked.deps) c.ev.log?.record(out, entryParams(tracked.deps));
+    return out;
   };
   const epsExpr = args.get('eps');
   let eps = e.callee === 'rms' ? 1e-6 : 1e-5;
