@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile.ts';
 import { prove, type ProofResult } from '../src/prove/prove.ts';
-import { ProofLimit } from '../src/prove/affine-tensor.ts';
+import { ProofLimit } from '../src/prove/domains/affine-tensor.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';

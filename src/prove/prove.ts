@@ -12,13 +12,13 @@ import type { IrGraph } from '../ir/types.ts';
 import { greedyDecode } from '../runtime/greedy.ts';
 import { openSession, type OpenedSession } from '../runtime/session.ts';
 import { digitOf, expectedAnswer, promptFor, readAnswer, type Operands } from '../runtime/task.ts';
-import { ProofLimit } from './affine-tensor.ts';
-import { AdditionSpec, additionProblem } from './addition-spec.ts';
-import { decide } from './certify.ts';
-import { GraphBounds } from './ir-bounds.ts';
-import type { ProofSpec } from './spec.ts';
+import { ProofLimit } from './domains/affine-tensor.ts';
+import { AdditionSpec, additionProblem } from './specs/addition-spec.ts';
+import { decide } from './search/certify.ts';
+import { GraphBounds } from './graph/ir-bounds.ts';
+import type { ProofSpec } from './specs/spec.ts';
 import { mulberry32 } from '../util/rng.ts';
-import { OutOfTime } from './budget.ts';
+import { OutOfTime } from './graph/budget.ts';
 
 export type ProofStatus = 'proved' | 'refuted' | 'unknown';
 

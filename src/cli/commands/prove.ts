@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { compileSource } from '../../compile.ts';
 import { hasErrors } from '../../diagnostics.ts';
 import type { FloatDType } from '../../ir/types.ts';
-import { ProofLimit } from '../../prove/affine-tensor.ts';
+import { ProofLimit } from '../../prove/domains/affine-tensor.ts';
 import { formatBytes, proofProblem, prove, type ProofResult } from '../../prove/prove.ts';
 import { readSource, UserError } from '../io.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';

@@ -6,7 +6,7 @@
 //
 // A task plugs in by implementing ProofSpec for its own region type; addition-spec.ts is the
 // implementation for `a + b`.
-import type { Operands } from '../runtime/task.ts';
+import type { Operands } from '../../runtime/task.ts';
 
 export interface ProofSpec<R> {
   /** Decode steps to prove. */
