@@ -15,5 +15,5 @@ export { promptFor, readAnswer, expectedAnswer, type Operands } from './runtime/
 export { protocolCaseSet, taskRandomCaseSet, exhaustiveCaseSet, carryChainCaseSet, type CaseSet } from './verify/protocol.ts';
 export { runCases, type Decoder } from './verify/run.ts';
 export { buildReport, type VerifyReport } from './verify/report.ts';
-export { prove, proofProblem, type ProofResult, type ProofStatus } from './prove/prove.ts';
+export { prove, proofProblem, proofSpecFor, type ProofResult, type ProofStatus } from './prove/prove.ts';
 export { irToNumpy } from './python/ir-to-numpy.ts';

@@ -41,7 +41,7 @@ export class AdditionSpec implements ProofSpec<AdditionRegion> {
   private readonly digits: [number, number];
   private readonly orders = new Map<number, Variable[]>();
 
-  constructor(private readonly task: TaskContract) {
+  constructor(readonly task: TaskContract) {
     const problem = additionProblem(task);
     if (problem) throw new ProofLimit(problem);
     this.steps = task.decode;
