@@ -5,7 +5,7 @@
 // All use the "min-range" construction: α is the smaller of the two end slopes (for f' unimodal or
 // monotone on [l, u]), so g(x) = f(x) − α·x is monotone on [l, u] and its range is [g(l), g(u)]
 // (or reversed). Float64 evaluation errors of f, α and the products are absorbed by widening δ.
-import { sigmoid, sigmoidSlope, tanhSlope } from './interval.ts';
+import { sigmoid, sigmoidSlope, tanhSlope } from '../domains/interval.ts';
 
 export interface Relaxation {
   alpha: number;
