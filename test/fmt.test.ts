@@ -145,6 +145,13 @@ describe('the canonical layout', () => {
     expect(format(source)).toBe('model m {\n  vocab    2\n  residual [a]\n  # last words\n}\n# trailer\n');
   });
 
+  it('writes signs, empty blocks and one-line blocks as math and as the grammar reads them', () => {
+    const source = 'model m {\n  vocab 2\n  residual [a]\n  let x = - - 1 + +2 - -3 ^ - 2 * ( -4 )\n  let y = not x and not(x)\n  layer{ }\n  layer { attention { scale -1;bias(h,i,j)=-i } }\n  head = [a, a]\n}\n';
+    expect(format(source)).toBe(
+      'model m {\n  vocab    2\n  residual [a]\n  let x = - -1 + +2 - -3^-2 * (-4)\n  let y = not x and not (x)\n  layer {}\n  layer { attention { scale -1; bias(h, i, j) = -i } }\n  head = [a, a]\n}\n',
+    );
+  });
+
   it('refuses a file that does not parse, with the parser\'s diagnostics', () => {
     const { text, diagnostics } = formatSource('model m {\n  vocab 10 +\n}\n');
     expect(text).toBeUndefined();

@@ -107,7 +107,10 @@ function spaceBetween(a: IToken, b: IToken, unary: Set<IToken>, colons: Map<ITok
   const bt = b.tokenType.name;
   if (at === 'LParen' || at === 'LBracket') return 0;
   if (bt === 'RParen' || bt === 'RBracket' || bt === 'Comma' || bt === 'Semicolon') return 0;
-  if (unary.has(a) || TIGHT.has(at) || TIGHT.has(bt)) return 0;
+  if (at === 'LBrace' && bt === 'RBrace') return 0;
+  // `- -x`, not `--x`: a run of signs keeps them apart.
+  if (unary.has(a)) return SIGN.has(bt) ? 1 : 0;
+  if (TIGHT.has(at) || TIGHT.has(bt)) return 0;
   if (bt === 'LParen' || bt === 'LBracket') {
     // `v[i]` indexes and `v [i]` multiplies; `f(x)` and `C (x)` parse alike but read differently.
     if (OPERAND_END.has(at)) return adjacent(a, b) ? 0 : 1;
