@@ -2,6 +2,7 @@
 // twice changes nothing; seeded random whitespace, blank lines and comments added to every example
 // leave the program the same (its AST, spans left out) and every comment in the output; and the
 // command itself on real files: --check, atomic rewriting, parse errors with file:line:col.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { formatSource } from '../src/syntax/format.ts';
 import { parse } from '../src/syntax/parse.ts';
 import { handwireLexer } from '../src/syntax/tokens.ts';
 import { mulberry32 } from '../src/util/rng.ts';
-import { runCli } from './helpers/cli.ts';
+import { BIN, runCli } from './helpers/cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLES = readdirSync(join(ROOT, 'examples'), { recursive: true, encoding: 'utf8' })
@@ -278,6 +279,19 @@ describe('handwire fmt', () => {
     expect(r.stderr).toMatch(/\n\s+\| {12}\^\n/);
     expect(readFileSync(join(dir, 'bad.hw'), 'utf8')).toBe(bad);
     expect(readFileSync(join(dir, 'ugly.hw'), 'utf8')).toBe(PRETTY);
+  });
+
+  it('- formats stdin to stdout; a parse error there is reported as <stdin>:line:col, exit 2', () => {
+    const run = (input: string, ...args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'fmt', '-', ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const ok = run(UGLY);
+    expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, PRETTY, '']);
+    expect(run(UGLY, '--check').status).toBe(1);
+    expect(run(PRETTY, '--check').status).toBe(0);
+    const bad = run('model m {\n  vocab 10 +\n}\n');
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('<stdin>:2:12: error HW002');
   });
 
   it('a missing file is a usage error (exit 2, one line)', async () => {

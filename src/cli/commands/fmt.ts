@@ -3,8 +3,9 @@
 // replaced atomically, so an interrupted run leaves every file whole. With --check nothing is
 // written: the command lists the files that would change and exits 1 if there are any, so CI can
 // tell when someone committed an unformatted file. A file that does not parse is left alone and
-// its errors printed (file:line:col with a caret); the run then exits 2.
-import { readdirSync } from 'node:fs';
+// its errors printed (file:line:col with a caret); the run then exits 2. `handwire fmt -` reads
+// stdin and prints the formatted text to stdout, for editors that format a buffer through a command.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatSource } from '../../syntax/format.ts';
@@ -18,7 +19,7 @@ export function registerFmt(program: Command): void {
   program
     .command('fmt')
     .description('format .hw files (or every .hw file in a folder) in the canonical layout, comments kept')
-    .argument('<files...>', '.hw source files or folders')
+    .argument('<files...>', '.hw source files or folders; - reads stdin and writes the result to stdout')
     .option('--check', 'write nothing; list the files that would change and exit 1 if any would')
     .option('--json', 'print {files: [{file, changed, diagnostics}], changed, failed} as JSON instead of lines')
     .action((files: string[], opts: { check?: boolean; json?: boolean }) => fmt(files, opts.check === true, opts.json === true));
@@ -31,6 +32,10 @@ interface FileReport {
 }
 
 function fmt(paths: string[], checkOnly: boolean, json: boolean): void {
+  if (paths.includes('-')) {
+    if (paths.length > 1) throw new UserError('- (stdin) cannot be given with other files');
+    return fmtStdin(checkOnly, json);
+  }
   const reports: FileReport[] = [];
   for (const file of expand(paths)) {
     const source = readSource(file);
@@ -51,6 +56,21 @@ function fmt(paths: string[], checkOnly: boolean, json: boolean): void {
   else if (failed > 0) process.stderr.write(`${failed} of ${reports.length} files could not be parsed and were left unchanged\n`);
   if (failed > 0) process.exitCode = EXIT_UNPARSABLE;
   else if (checkOnly && changed > 0) process.exitCode = EXIT_UNFORMATTED;
+}
+
+/** Formats stdin to stdout (nothing but the formatted text, so an editor can take it as is). */
+function fmtStdin(checkOnly: boolean, json: boolean): void {
+  const file = '<stdin>';
+  const source = readFileSync(0, 'utf8');
+  const { text, diagnostics } = formatSource(source);
+  const changed = text !== undefined && text !== source;
+  if (json) {
+    const report = { file, changed, diagnostics: sortDiagnostics(diagnostics).map(diagnosticToJson), text: checkOnly ? undefined : text };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (text === undefined) process.stderr.write(formatDiagnostics(diagnostics, { file, source, color: wantsColor(process.stderr) }));
+  else if (!checkOnly) process.stdout.write(text);
+  if (text === undefined) process.exitCode = EXIT_UNPARSABLE;
+  else if (checkOnly && changed) process.exitCode = EXIT_UNFORMATTED;
 }
 
 /** The files named, with each folder replaced by the .hw files under it (sorted, so every machine
