@@ -80,7 +80,7 @@ describe('broken variants are refuted with a reproducible counterexample', () =>
     ['10p: RoPE period changed', 'adder-10p-rope19', 'let omega = 2 pi / 19', 'let omega = 2 pi / 18'],
     ['10p: value sign flipped', 'adder-10p-rope19', 'param wv  = -22 K', 'param wv  = 22 K'],
     ['130p: positional period changed', 'adder-130p-nanogpt-sinpe11', 'let theta = 2 pi / 11', 'let theta = 2 pi / 12'],
-    ['130p: output sign flipped', 'adder-130p-nanogpt-sinpe11', '[2, 0, 0, 0]                               # acc', '[-2, 0, 0, 0]                               # acc'],
+    ['130p: output sign flipped', 'adder-130p-nanogpt-sinpe11', '[2, 0, 0, 0]  # acc', '[-2, 0, 0, 0]  # acc'],
     ['130p: one digit of the head biased (rare failures)', 'adder-130p-nanogpt-sinpe11', 'param head_b = [-d^2 for d in 0..9]', 'param head_b = [-d^2 - (d == 7 ? 0.3 : 0) for d in 0..9]'],
   ])('%s', async (_, name, from, to) => {
     await expectRefutedAndReproduced(name, from, to);

@@ -101,7 +101,7 @@ export function affineMap(
   for (const v of weight) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
   const map: AffineMap = {
     weight: { rows, cols: n, data: weight },
-    bias: Float64Array.from(bias.map((b, i) => (never[i] ? -Infinity : finiteBias[i]))),
+    bias: Float64Array.from(bias.map((_b, i) => (never[i] ? -Infinity : finiteBias[i]))),
     biasIsZero: bias.every((b) => b === 0),
     span: expr.span,
   };

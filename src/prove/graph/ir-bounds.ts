@@ -238,7 +238,10 @@ export class GraphBounds {
     const copies = new Map<string, Map<number | null, Value>>();
     const fromBasis = (name: string, axis: number | null): Value => {
       let mine = copies.get(name);
-      if (!mine) copies.set(name, (mine = new Map()));
+      if (!mine) {
+        mine = new Map();
+        copies.set(name, mine);
+      }
       let v = mine.get(axis);
       if (!v) {
         const rows = rowAxes(prep.axes.get(name));
