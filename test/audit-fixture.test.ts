@@ -11,7 +11,15 @@ import { AUDIT_CHECK_OPTIONS, modelTensors } from '../src/check/audit.ts';
 import { parse } from '../src/syntax/parse.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const before: Record<string, any> = JSON.parse(readFileSync(join(root, 'test/fixtures/audit-before.json'), 'utf8'));
+/** The recorded audit of each design: the fields compared below, as JSON. */
+interface RecordedAudit {
+  adderboard: number;
+  strict: number;
+  tensors: unknown;
+  literals: unknown;
+  params: unknown;
+}
+const before: Record<string, RecordedAudit> = JSON.parse(readFileSync(join(root, 'test/fixtures/audit-before.json'), 'utf8'));
 
 function designs(dir: string): string[] {
   return readdirSync(dir)
@@ -32,7 +40,7 @@ describe('the audit of every shipped design, as before', () => {
   it.each(shipped)('%s', (name) => {
     const audit = checkSource(readFileSync(join(root, name), 'utf8')).model?.audit;
     expect(audit).toBeDefined();
-    const was = before[name];
+    const was = before[name]!;
     expect(audit!.adderboard).toBe(was.adderboard);
     expect(audit!.strict).toBe(was.strict);
     // Every tensor, class by class, and every literal with where it occurs.

@@ -265,7 +265,11 @@ export function movedDeps(result: Value, args: Value[], argDeps: Deps[], f: (...
     if (!Array.isArray(a)) return a;
     const ls = leaves(argDeps[i]);
     let next = 0;
-    const renumber = (x: Value): Value => (Array.isArray(x) ? x.map(renumber) : (from.push(ls[next++]), from.length));
+    const renumber = (x: Value): Value => {
+      if (Array.isArray(x)) return x.map(renumber);
+      from.push(ls[next++]);
+      return from.length;
+    };
     return renumber(a);
   });
   let moved: Value;

@@ -50,7 +50,10 @@ export class Scope {
 
   set(name: string, value: Binding, deps?: Deps): void {
     this.vars.set(name, value);
-    if (deps !== undefined) (this.deps ??= new Map()).set(name, deps);
+    if (deps !== undefined) {
+      this.deps ??= new Map();
+      this.deps.set(name, deps);
+    }
     else this.deps?.delete(name);
   }
 

@@ -34,7 +34,8 @@ interface FileReport {
 function fmt(paths: string[], checkOnly: boolean, json: boolean): void {
   if (paths.includes('-')) {
     if (paths.length > 1) throw new UserError('- (stdin) cannot be given with other files');
-    return fmtStdin(checkOnly, json);
+    fmtStdin(checkOnly, json);
+    return;
   }
   const reports: FileReport[] = [];
   for (const file of expand(paths)) {
