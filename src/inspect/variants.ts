@@ -25,8 +25,10 @@ function answerText(ins: Inspection, answer: number | undefined, generated: numb
   return generated.map((t) => names[t]).join(' ');
 }
 
+/** a − b elementwise; 0 where both are the same, so a logit that is −∞ in both runs (a masked
+ * token) reads as unchanged, not NaN. */
 function sub(a: Float64Array, b: Float64Array): Float64Array {
-  return Float64Array.from(a, (v, i) => v - b[i]!);
+  return Float64Array.from(a, (v, i) => (v === b[i] ? 0 : v - b[i]!));
 }
 
 function cell(n: number, budget: number, min: number, max: number): number {
