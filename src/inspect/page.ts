@@ -4,7 +4,7 @@ import { PAGE_CSS, PAGE_SCRIPT } from './assets.ts';
 import type { Inspection } from './collect.ts';
 import { tokenLabels } from './collect.ts';
 import { DIVERGING_CSS, divergingColour, maxAbs } from './colour.ts';
-import { attentionSection, logitsSection, residualSection, weightSection, type FigureOptions } from './figures.ts';
+import { attentionSection, logitsSection, mlpSection, residualSection, weightSection, type FigureOptions } from './figures.ts';
 import { attr, escapeHtml, exact, fmt } from './format.ts';
 import type { AblationFigure } from './ablation.ts';
 import { ablationSection, compareSection } from './variants.ts';
@@ -16,7 +16,7 @@ export interface RenderOptions extends FigureOptions {
   ablations?: AblationFigure[];
 }
 
-const TOC_NAMES: Record<string, string> = { params: 'parameters', residual: 'residual stream', ablation: 'ablations' };
+const TOC_NAMES: Record<string, string> = { params: 'parameters', mlp: 'MLP', residual: 'residual stream', ablation: 'ablations' };
 
 const ABOUT_SHOWN_APART = new Set(['name', 'author', 'source', 'arch', 'tricks']);
 
@@ -27,6 +27,7 @@ export function renderInspection(ins: Inspection, opts: RenderOptions = {}): str
     ['params', 'Parameters', `${ins.params.count} counted values, as written in the source.`, paramsTable(ins)],
     ['weights', 'Weight matrices', 'Every weight matrix as the compiled graph stores it: projections as [in × out] (x · W), with norm weights folded in. Hover a cell for its exact value.', weightSection(ins, opts)],
     ['attention', 'Attention patterns', `${heads} head${heads === 1 ? '' : 's'} on this input: which earlier position each query position reads.`, attentionSection(ins, opts)],
+    ['mlp', 'MLP activations', 'Each MLP’s hidden units per position, before and after the activation (for a gated MLP: the gate’s, before it multiplies the up projection).', mlpSection(ins, opts)],
     ['residual', 'Residual stream', 'The residual stream per position and channel after the embedding and after each block.', residualSection(ins, opts)],
     ['logits', 'Logits at each decode step', 'The last position’s logits at each greedy step.', logitsSection(ins)],
   ];
