@@ -80,7 +80,7 @@ export function attentionSection(ins: Inspection, opts: FigureOptions): string {
     const figs = a.heads
       .map((w, h) => {
         const scores = a.scores[h]!;
-        const limit = Math.max(maxAbs([...scores].filter(Number.isFinite)), 1e-300);
+        const limit = maxAbs([...scores].filter(Number.isFinite)) || 1;
         const scoreMap = heatmap(
           {
             // Masked scores (−∞) are grey; finite ones on this head's own ±max.
@@ -131,7 +131,7 @@ export function mlpSection(ins: Inspection, opts: FigureOptions): string {
     const cellW = cellSize(m.width, 300, 3, 16);
     const cellH = cellSize(n, 640, 2, 15);
     const map = (kind: string, data: Float64Array, what: string) => {
-      const limit = Math.max(maxAbs(data), 1e-300);
+      const limit = maxAbs(data) || 1;
       return `<figure><figcaption>${what}</figcaption>${heatmap(
         {
           kind, rows: n, cols: m.width, data, colour: (v) => divergingColour(v, limit),

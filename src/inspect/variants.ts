@@ -69,7 +69,7 @@ export function compareSection(a: Inspection, b: Inspection, opts: VariantOption
     const attn = a.attention.map((at, i) => {
       const figs = at.heads.map((w, h) => {
         const d = sub(b.attention[i]!.heads[h]!, w);
-        const limit = Math.max(maxAbs(d), 1e-12);
+        const limit = maxAbs(d) || 1;
         return `<figure><figcaption>head ${h} · largest change ${fmt(maxAbs(d), 3)}</figcaption>${heatmap(
           {
             kind: 'compare-attention', rows: n, cols: n, data: d, colour: (v) => divergingColour(v, limit),
@@ -83,7 +83,7 @@ export function compareSection(a: Inspection, b: Inspection, opts: VariantOption
     });
     const last = a.residual.length - 1;
     const d = sub(b.residual[last]!.data, a.residual[last]!.data);
-    const limit = Math.max(maxAbs(d), 1e-12);
+    const limit = maxAbs(d) || 1;
     const ch = a.channels.length;
     const resid = `<figure class="fig"><figcaption><b>residual stream ${escapeHtml(a.residual[last]!.label)}</b><span class="sub">compare − input, per position and channel</span></figcaption>${heatmap(
       {
@@ -120,12 +120,12 @@ export function ablationSection(ins: Inspection, figs: AblationFigure[], opts: V
       const vocab = ins.vocab;
       const delta = new Float64Array(f.steps.length * vocab);
       f.steps.forEach((s, k) => delta.set(sub(s.ablated, s.base), k * vocab));
-      const limit = Math.max(maxAbs(delta), 1e-12);
+      const limit = maxAbs(delta) || 1;
       const map = heatmap(
         {
           kind: 'ablation-delta', rows: f.steps.length, cols: vocab, data: delta, colour: (v) => divergingColour(v, limit),
           rowLabels: f.steps.map((s) => `step ${s.step} · ${s.position}`), colLabels: names, rowAxis: 'step', colAxis: 'token',
-          cellW: cell(vocab, 420, 4, 30), cellH: 16, showValues: vocab <= 12, label: `logit change with ${f.ablation.text} zeroed`,
+          cellW: vocab <= 12 ? 46 : cell(vocab, 420, 4, 30), cellH: 16, showValues: vocab <= 12, label: `logit change with ${f.ablation.text} zeroed`,
         },
         opts.svgCellLimit,
       );
