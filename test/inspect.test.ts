@@ -149,6 +149,36 @@ describe('inspect values', () => {
     }
   });
 
+  it('ends the logit lens at the model logits, one stage per residual panel', () => {
+    expect(ten.lens.map((l) => l.label)).toEqual(ten.residual.map((r) => r.label));
+    const v = ten.vocab;
+    for (const s of ten.steps) {
+      const last = ten.lens[ten.lens.length - 1]!.logits.slice(s.position * v, (s.position + 1) * v);
+      last.forEach((x, t) => expect(Math.abs(x - s.logits[t]!)).toBeLessThan(1e-9 * Math.abs(s.logits[t]!)));
+    }
+  });
+
+  it('gives the logit lens of a model without a final norm as residual · head + bias, computed here', async () => {
+    const { model, ir, ins } = await inspectExample('examples/zoo/induction.hw', { tokens: 'BOS,a,b,c,a', steps: '2' });
+    expect(model.final.kind).toBe('none');
+    const w = ir.consts.find((c) => c.name === 'head.weight')!.data as Float64Array;
+    const b = ir.consts.find((c) => c.name === 'head.bias')!.data as Float64Array;
+    const [d, v, n] = [model.dModel, model.vocab, ins.sequence.length];
+    expect(ins.lens).toHaveLength(model.layers.length + 1);
+    ins.lens.forEach((l, k) => {
+      const x = ins.residual[k]!.data;
+      for (let p = 0; p < n; p++) {
+        for (let t = 0; t < v; t++) {
+          let z = b[t]!;
+          for (let c = 0; c < d; c++) z += x[p * d + c]! * w[c * v + t]!;
+          const shown = l.logits[p * v + t]!;
+          if (z === -Infinity) expect(shown).toBe(-Infinity);
+          else expect(Math.abs(shown - z)).toBeLessThan(1e-9 * Math.max(1, Math.abs(z)));
+        }
+      }
+    });
+  });
+
   it('shows the 130p routing: head 0 averages a_k and b_k 50/50 at answer step k', async () => {
     const { ins } = await inspectExample(ADDER_130P, { a: '4096', b: '8191' });
     const n = ins.sequence.length;
@@ -222,6 +252,7 @@ describe('inspect page in Chromium', () => {
       ...(mlps ? { 'mlp-pre': mlps, 'mlp-post': mlps } : {}),
       residual: components.length + 1,
       logits: model.task!.decode,
+      lens: model.task!.decode,
       weight: weights,
       param: model.values.filter((v) => v.kind === 'param').length,
     });

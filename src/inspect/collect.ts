@@ -86,6 +86,9 @@ export interface Inspection {
   attention: AttentionFigure[];
   residual: ResidualFigure[];
   mlp: MlpFigure[];
+  /** Logit lens: per residual panel (same order and labels), the final norm and head applied to
+   * that residual, seq × vocab. The last entry is the model's own logits. */
+  lens: { label: string; logits: Float64Array }[];
   steps: StepFigure[];
 }
 
@@ -155,6 +158,7 @@ export async function collectInspection(
     attention,
     residual,
     mlp,
+    lens: probed.lens.map((value, i) => ({ label: probed.residuals[i]!.label, logits: tensor(outputs, value, [1, seq, model.vocab]).data })),
     steps,
   };
 }

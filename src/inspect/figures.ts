@@ -184,6 +184,36 @@ export function residualSection(ins: Inspection, opts: FigureOptions): string {
   return `${legend(DIVERGING_CSS, '−max', '0', '+max', note)}<div class="grid residual">${panels.join('')}</div>`;
 }
 
+// ---- logit lens ----
+
+/** softmax of one row, shifted by its max; −∞ logits get probability 0. */
+export function softmaxRow(logits: ArrayLike<number>): Float64Array {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]!);
+  const e = Float64Array.from({ length: logits.length }, (_, i) => (Number.isFinite(m) ? Math.exp(logits[i]! - m) : 0));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => (z > 0 ? v / z : 0));
+}
+
+export function lensSection(ins: Inspection, opts: FigureOptions): string {
+  const names = tokenLabels(ins);
+  const v = ins.vocab;
+  const figs = ins.steps.map((s) => {
+    const data = new Float64Array(ins.lens.length * v);
+    ins.lens.forEach((l, k) => data.set(softmaxRow(l.logits.subarray(s.position * v, (s.position + 1) * v)), k * v));
+    const svg = heatmap(
+      {
+        kind: 'lens', rows: ins.lens.length, cols: v, data, colour: (x) => sequentialColour(Math.max(x, 0), 1),
+        rowLabels: ins.lens.map((l) => l.label), colLabels: names, rowAxis: 'stage', colAxis: 'token',
+        cellW: v <= 12 ? 40 : cellSize(v, 420, 4, 22), cellH: 16, showValues: v <= 12, label: `logit lens at step ${s.step}`,
+      },
+      opts.svgCellLimit,
+    );
+    return `<figure class="fig" data-step="${s.step}"><figcaption>step ${s.step} · position ${s.position} → <span class="tokbig">${escapeHtml(names[s.chosen]!)}</span></figcaption>${svg}</figure>`;
+  });
+  return `${legend(SEQUENTIAL_CSS, '0', undefined, '1', 'probability of each token if the head read the residual stream at that stage (rows: after the embedding, after each block; the last row is the model’s output)')}<div class="grid">${figs.join('')}</div>`;
+}
+
 // ---- logits ----
 
 export function logitsSection(ins: Inspection): string {

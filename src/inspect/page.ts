@@ -4,7 +4,7 @@ import { PAGE_CSS, PAGE_SCRIPT } from './assets.ts';
 import type { Inspection } from './collect.ts';
 import { tokenLabels } from './collect.ts';
 import { DIVERGING_CSS, divergingColour, maxAbs } from './colour.ts';
-import { attentionSection, logitsSection, mlpSection, residualSection, weightSection, type FigureOptions } from './figures.ts';
+import { attentionSection, lensSection, logitsSection, mlpSection, residualSection, weightSection, type FigureOptions } from './figures.ts';
 import { attr, escapeHtml, exact, fmt } from './format.ts';
 import type { AblationFigure } from './ablation.ts';
 import { ablationSection, compareSection } from './variants.ts';
@@ -16,7 +16,7 @@ export interface RenderOptions extends FigureOptions {
   ablations?: AblationFigure[];
 }
 
-const TOC_NAMES: Record<string, string> = { params: 'parameters', mlp: 'MLP', residual: 'residual stream', ablation: 'ablations' };
+const TOC_NAMES: Record<string, string> = { params: 'parameters', mlp: 'MLP', lens: 'logit lens', residual: 'residual stream', ablation: 'ablations' };
 
 const ABOUT_SHOWN_APART = new Set(['name', 'author', 'source', 'arch', 'tricks']);
 
@@ -30,6 +30,7 @@ export function renderInspection(ins: Inspection, opts: RenderOptions = {}): str
     ['mlp', 'MLP activations', 'Each MLP’s hidden units per position, before and after the activation (for a gated MLP: the gate’s, before it multiplies the up projection).', mlpSection(ins, opts)],
     ['residual', 'Residual stream', 'The residual stream per position and channel after the embedding and after each block.', residualSection(ins, opts)],
     ['logits', 'Logits at each decode step', 'The last position’s logits at each greedy step.', logitsSection(ins)],
+    ['lens', 'Logit lens', 'At each decode step, the final norm and the head applied to the residual stream after the embedding and after every block, as probabilities: where in the model the answer appears.', lensSection(ins, opts)],
   ];
   if (opts.compare) {
     sections.push(['compare', 'Compare two inputs', 'The input above beside the --compare input: the answers, the logits at each step, and how the attention weights and the final residual stream change (compare − input).', compareSection(ins, opts.compare, opts)]);

@@ -45,6 +45,9 @@ export interface ProbedGraph {
   /** Each has `scores`: the pre-softmax scores, same shape as the weights. */
   attentions: (AttentionProbe & { scores: string })[];
   mlps: MlpProbe[];
+  /** The logit lens: per residual probe (same order), the graph value holding what the final norm
+   * and the head make of that residual, [batch, seq, vocab]. The last one is the model's logits. */
+  lens: string[];
 }
 
 const RESIDUAL_NODE = /^(.*)\.residual(?:_\d+)?$/;
@@ -92,13 +95,35 @@ export function probeGraph(ir: IrGraph, model: CheckedModel): ProbedGraph {
       return { label, pre: first.inputs[0]!, post: n.outputs[0]!, width: down.shape[0]! };
     });
 
+  const { nodes: lensNodes, values: lens } = logitLens(ir, residuals.map((r) => r.value));
+
   const existing = new Set(ir.outputs.map((o) => o.name));
   const extra: IrValueInfo[] = [
     ...residuals.map((r): IrValueInfo => ({ name: r.value, elem: 'float', shape: ['batch', 'seq', model.dModel] })),
     ...attentions.flatMap((a): IrValueInfo[] => [a.value, a.scores].map((name) => ({ name, elem: 'float', shape: ['batch', a.heads, 'seq', 'seq'] }))),
     ...mlps.flatMap((m): IrValueInfo[] => [m.pre, m.post].map((name) => ({ name, elem: 'float', shape: ['batch', 'seq', m.width] }))),
+    ...lens.map((name): IrValueInfo => ({ name, elem: 'float', shape: ['batch', 'seq', model.vocab] })),
   ].filter((o, i, all) => !existing.has(o.name) && all.findIndex((x) => x.name === o.name) === i);
-  return { graph: { ...ir, outputs: [...ir.outputs, ...extra] }, residuals, attentions, mlps };
+  return { graph: { ...ir, nodes: [...ir.nodes, ...lensNodes], outputs: [...ir.outputs, ...extra] }, residuals, attentions, mlps, lens };
+}
+
+/** The logit lens in the graph itself: the nodes after the last residual (post-norm, final norm,
+ * head) copied once per earlier residual, reading that residual instead, so onnxruntime computes
+ * each stage's logits with the model's own head. */
+function logitLens(ir: IrGraph, stages: string[]): { nodes: IrNode[]; values: string[] } {
+  const last = stages[stages.length - 1]!;
+  const at = ir.nodes.findIndex((n) => n.outputs.includes(last));
+  const tail = ir.nodes.slice(at + 1);
+  if (!tail.some((n) => n.outputs.includes('logits'))) throw new Error("inspect: no 'logits' after the last residual");
+  const made = new Set(tail.flatMap((n) => n.outputs));
+  const nodes: IrNode[] = [];
+  const values = stages.map((stage, i) => {
+    if (stage === last) return 'logits';
+    const rename = (v: string) => (v === last ? stage : made.has(v) ? `${v}.lens${i}` : v);
+    for (const n of tail) nodes.push({ ...n, name: `${n.name}.lens${i}`, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) });
+    return `logits.lens${i}`;
+  });
+  return { nodes, values };
 }
 
 function findLast(nodes: readonly IrNode[], pred: (n: IrNode) => boolean): IrNode | undefined {
