@@ -47,6 +47,8 @@ try {
   await tab.setContent(await page('examples/adder/adder-10p-rope19.hw', { a: '9999999999', b: '1' }, { a: '1234', b: '5678' }, ['layer0.0', 'digit']), { waitUntil: 'load' });
   await shot(tab, '#compare', 'inspect-compare.png', 1000);
   await shot(tab, '#ablation figure.ablation', 'inspect-ablation.png');
+  await tab.setContent(await page('examples/adder/adder-36p-alibi-2layer.hw', { a: '9999999999', b: '1' }, { a: '1', b: '2' }, []), { waitUntil: 'load' });
+  await shot(tab, '#lens', 'inspect-lens.png', 700);
   await tab.setContent(await page('examples/zoo/induction.hw', { tokens: 'BOS,a,b,c,a,b', steps: '2' }, { tokens: 'BOS,b,a,c,b,a', steps: '2' }, ['layer1.0']), { waitUntil: 'load' });
   await shot(tab, '#attention figure.fig', 'inspect-scores.png');
   await shot(tab, '#ablation figure.ablation', 'inspect-ablation-induction.png');
