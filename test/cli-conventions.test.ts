@@ -117,6 +117,29 @@ describe.concurrent('conventions of every command', () => {
     expect(out.bytes).toBe(statSync(join(dir, 'adder-10p-rope19.html')).size);
   });
 
+  it('inspect --json with --compare and --ablate reports both runs and each ablation', async () => {
+    const dir = mkdtempSync(join(TMP, 'inspect-'));
+    const r = await cli(['inspect', TEN, '--a', '123', '--b', '456', '--compare', 'a=1000,b=2345', '--ablate', 'layer0.0', '--ablate', 'digit', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json(r) as { answer: number; compare: { answer: number; expected: number }; ablations: { target: string; generated: number[] }[] };
+    expect(out.answer).toBe(579);
+    expect([out.compare.answer, out.compare.expected]).toEqual([3345, 3345]);
+    expect(out.ablations.map((a) => [a.target, a.generated.length])).toEqual([['layer0.attn head 0', 11], ['channel digit', 11]]);
+  });
+
+  it.each([
+    [['--ablate', 'layer0.3'], /--ablate layer0.3: layer0.attn has 1 head/],
+    [['--ablate', 'sum'], /--ablate sum: not a head .* nor a residual channel/],
+    [['--compare', 'a=1,b=99999999999'], /--compare: input `b` = 99999999999 has more than 10 base-10 digits/],
+  ])('inspect %j is one line on stderr, no page', async (args, message) => {
+    const dir = mkdtempSync(join(TMP, 'inspect-'));
+    const r = await cli(['inspect', TEN, '--a', '1', '--b', '2', ...args], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('build-examples --check --json reports every compiled file', async () => {
     const r = await cli(['build-examples', '--check', '--json'], ROOT);
     expect(r.code, r.stdout).toBe(0);

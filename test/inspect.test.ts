@@ -113,6 +113,72 @@ describe('inspect values', () => {
     }
   });
 
+  it('shows pre-softmax scores whose softmax, computed here, is the attention shown', () => {
+    const n = ten.sequence.length;
+    ten.attention.forEach((a) =>
+      a.heads.forEach((w, h) => {
+        const s = a.scores[h]!;
+        for (let q = 0; q < n; q++) {
+          const row = Array.from({ length: n }, (_, k) => s[q * n + k]!);
+          const m = Math.max(...row);
+          const e = row.map((v) => Math.exp(v - m));
+          const z = e.reduce((x, y) => x + y, 0);
+          e.forEach((v, k) => expect(Math.abs(v / z - w[q * n + k]!)).toBeLessThan(1e-12));
+        }
+      }),
+    );
+  });
+
+  it('shows MLP units before and after a ReLU: post = max(pre, 0), and pre = x · W + b from the residual', async () => {
+    const { model, ir, ins } = await inspectExample('examples/zoo/sort-unique.hw', { tokens: '0,3,1,2', steps: '2' });
+    expect(ins.mlp.map((m) => m.label)).toEqual(['layer0.mlp']);
+    const m = ins.mlp[0]!;
+    const w = ir.consts.find((c) => c.name === 'layer0.mlp.in_proj.weight')!.data as Float64Array;
+    const b = ir.consts.find((c) => c.name === 'layer0.mlp.in_proj.bias')!.data as Float64Array;
+    const d = model.dModel;
+    // The MLP reads the residual after the attention (the second residual panel; no pre-norm).
+    const x = ins.residual[1]!.data;
+    expect(m.width).toBe(b.length);
+    for (let p = 0; p < ins.sequence.length; p++) {
+      for (let u = 0; u < m.width; u++) {
+        let pre = b[u]!;
+        for (let c = 0; c < d; c++) pre += x[p * d + c]! * w[c * m.width + u]!;
+        expect(m.pre[p * m.width + u]).toBeCloseTo(pre, 9);
+        expect(m.post[p * m.width + u]).toBe(Math.max(m.pre[p * m.width + u]!, 0));
+      }
+    }
+  });
+
+  it('ends the logit lens at the model logits, one stage per residual panel', () => {
+    expect(ten.lens.map((l) => l.label)).toEqual(ten.residual.map((r) => r.label));
+    const v = ten.vocab;
+    for (const s of ten.steps) {
+      const last = ten.lens[ten.lens.length - 1]!.logits.slice(s.position * v, (s.position + 1) * v);
+      last.forEach((x, t) => expect(Math.abs(x - s.logits[t]!)).toBeLessThan(1e-9 * Math.abs(s.logits[t]!)));
+    }
+  });
+
+  it('gives the logit lens of a model without a final norm as residual · head + bias, computed here', async () => {
+    const { model, ir, ins } = await inspectExample('examples/zoo/induction.hw', { tokens: 'BOS,a,b,c,a', steps: '2' });
+    expect(model.final.kind).toBe('none');
+    const w = ir.consts.find((c) => c.name === 'head.weight')!.data as Float64Array;
+    const b = ir.consts.find((c) => c.name === 'head.bias')!.data as Float64Array;
+    const [d, v, n] = [model.dModel, model.vocab, ins.sequence.length];
+    expect(ins.lens).toHaveLength(model.layers.length + 1);
+    ins.lens.forEach((l, k) => {
+      const x = ins.residual[k]!.data;
+      for (let p = 0; p < n; p++) {
+        for (let t = 0; t < v; t++) {
+          let z = b[t]!;
+          for (let c = 0; c < d; c++) z += x[p * d + c]! * w[c * v + t]!;
+          const shown = l.logits[p * v + t]!;
+          if (z === -Infinity) expect(shown).toBe(-Infinity);
+          else expect(Math.abs(shown - z)).toBeLessThan(1e-9 * Math.max(1, Math.abs(z)));
+        }
+      }
+    });
+  });
+
   it('shows the 130p routing: head 0 averages a_k and b_k 50/50 at answer step k', async () => {
     const { ins } = await inspectExample(ADDER_130P, { a: '4096', b: '8191' });
     const n = ins.sequence.length;
@@ -179,10 +245,14 @@ describe('inspect page in Chromium', () => {
     const heads = components.reduce((n, c) => n + (c.kind === 'attention' ? c.heads : 0), 0);
     const weights = ir.consts.filter((c) => c.role === 'weight' && c.shape.length === 2).length;
     expect(model.layers.length).toBe(2);
+    const mlps = components.filter((c) => c.kind === 'mlp' && c.act !== 'identity').length;
     expect(await drawnFigures(page)).toEqual({
       attention: heads,
+      scores: heads,
+      ...(mlps ? { 'mlp-pre': mlps, 'mlp-post': mlps } : {}),
       residual: components.length + 1,
       logits: model.task!.decode,
+      lens: model.task!.decode,
       weight: weights,
       param: model.values.filter((v) => v.kind === 'param').length,
     });
@@ -227,7 +297,7 @@ describe('inspect page in Chromium', () => {
     const box = (await canvas.boundingBox())!;
     const n = ins.sequence.length;
     await canvas.hover({ position: { x: box.width / n / 2, y: box.height / n / 2 } });
-    await expect.poll(() => page.locator('#tip').textContent()).toMatch(/^query 0 · 0, key 0: 1$/);
+    await expect.poll(() => page.locator('#tip').textContent()).toMatch(/^query 0 · 0, key 0 · 0: 1$/);
     expect(log).toEqual({ errors: [], requests: [] });
   });
 

@@ -8,6 +8,8 @@ export interface LogitBarsSpec {
   chosen: number;
   tokenLabels: string[];
   label: string;
+  /** data-kind of the chart (default "logits"). */
+  kind?: string;
 }
 
 const PLOT_H = 84;
@@ -36,7 +38,7 @@ export function logitBars(s: LogitBarsSpec): string {
   const w = shown.length * (barW + gap) + gap;
   const h = TOP + PLOT_H + AXIS_H;
   const out: string[] = [];
-  out.push(`<svg class="bars" data-kind="logits" role="img" aria-label="${attr(s.label)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`);
+  out.push(`<svg class="bars" data-kind="${attr(s.kind ?? 'logits')}" role="img" aria-label="${attr(s.label)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`);
   out.push(`<line x1="0" x2="${w}" y1="${TOP + PLOT_H + 0.5}" y2="${TOP + PLOT_H + 0.5}" class="baseline"/>`);
   shown.forEach((tok, k) => {
     const v = s.logits[tok]!;

@@ -33,7 +33,18 @@ export interface AttentionFigure {
   label: string;
   /** One seq × seq matrix (query rows, key columns) per head. */
   heads: Float64Array[];
+  /** The pre-softmax scores per head, same layout (masked entries are −∞ or very negative). */
+  scores: Float64Array[];
   softmax1: boolean;
+}
+
+export interface MlpFigure {
+  /** Component name, e.g. "layer0.mlp". */
+  label: string;
+  width: number;
+  /** seq × width, row-major: the hidden units before and after the activation. */
+  pre: Float64Array;
+  post: Float64Array;
 }
 
 export interface ResidualFigure {
@@ -74,6 +85,10 @@ export interface Inspection {
   weights: MatrixFigure[];
   attention: AttentionFigure[];
   residual: ResidualFigure[];
+  mlp: MlpFigure[];
+  /** Logit lens: per residual panel (same order and labels), the final norm and head applied to
+   * that residual, seq × vocab. The last entry is the model's own logits. */
+  lens: { label: string; logits: Float64Array }[];
   steps: StepFigure[];
 }
 
@@ -96,8 +111,13 @@ export async function collectInspection(
   });
   const attention = probed.attentions.map((p): AttentionFigure => {
     const t = tensor(outputs, p.value, [1, p.heads, seq, seq]);
-    const heads = Array.from({ length: p.heads }, (_, h) => t.data.slice(h * seq * seq, (h + 1) * seq * seq));
-    return { label: p.label, heads, softmax1: p.softmax1 };
+    const s = tensor(outputs, p.scores, [1, p.heads, seq, seq]);
+    const perHead = (d: Float64Array) => Array.from({ length: p.heads }, (_, h) => d.slice(h * seq * seq, (h + 1) * seq * seq));
+    return { label: p.label, heads: perHead(t.data), scores: perHead(s.data), softmax1: p.softmax1 };
+  });
+  const mlp = probed.mlps.map((m): MlpFigure => {
+    const width = m.width;
+    return { label: m.label, width, pre: tensor(outputs, m.pre, [1, seq, width]).data, post: tensor(outputs, m.post, [1, seq, width]).data };
   });
 
   // Step logits come from the run on the prefix each step saw: with causal attention that equals
@@ -137,6 +157,8 @@ export async function collectInspection(
     weights: weightFigures(model, ir),
     attention,
     residual,
+    mlp,
+    lens: probed.lens.map((value, i) => ({ label: probed.residuals[i]!.label, logits: tensor(outputs, value, [1, seq, model.vocab]).data })),
     steps,
   };
 }

@@ -4,10 +4,19 @@ import { PAGE_CSS, PAGE_SCRIPT } from './assets.ts';
 import type { Inspection } from './collect.ts';
 import { tokenLabels } from './collect.ts';
 import { DIVERGING_CSS, divergingColour, maxAbs } from './colour.ts';
-import { attentionSection, logitsSection, residualSection, weightSection, type FigureOptions } from './figures.ts';
+import { attentionSection, lensSection, logitsSection, mlpSection, residualSection, weightSection, type FigureOptions } from './figures.ts';
 import { attr, escapeHtml, exact, fmt } from './format.ts';
+import type { AblationFigure } from './ablation.ts';
+import { ablationSection, compareSection } from './variants.ts';
 
-export type RenderOptions = FigureOptions;
+export interface RenderOptions extends FigureOptions {
+  /** A second input's inspection, shown side by side (--compare). */
+  compare?: Inspection;
+  /** Reruns with a head or a channel zeroed (--ablate). */
+  ablations?: AblationFigure[];
+}
+
+const TOC_NAMES: Record<string, string> = { params: 'parameters', mlp: 'MLP', lens: 'logit lens', residual: 'residual stream', ablation: 'ablations' };
 
 const ABOUT_SHOWN_APART = new Set(['name', 'author', 'source', 'arch', 'tricks']);
 
@@ -18,9 +27,17 @@ export function renderInspection(ins: Inspection, opts: RenderOptions = {}): str
     ['params', 'Parameters', `${ins.params.count} counted values, as written in the source.`, paramsTable(ins)],
     ['weights', 'Weight matrices', 'Every weight matrix as the compiled graph stores it: projections as [in × out] (x · W), with norm weights folded in. Hover a cell for its exact value.', weightSection(ins, opts)],
     ['attention', 'Attention patterns', `${heads} head${heads === 1 ? '' : 's'} on this input: which earlier position each query position reads.`, attentionSection(ins, opts)],
+    ['mlp', 'MLP activations', 'Each MLP’s hidden units per position, before and after the activation (for a gated MLP: the gate’s, before it multiplies the up projection).', mlpSection(ins, opts)],
     ['residual', 'Residual stream', 'The residual stream per position and channel after the embedding and after each block.', residualSection(ins, opts)],
     ['logits', 'Logits at each decode step', 'The last position’s logits at each greedy step.', logitsSection(ins)],
+    ['lens', 'Logit lens', 'At each decode step, the final norm and the head applied to the residual stream after the embedding and after every block, as probabilities: where in the model the answer appears.', lensSection(ins, opts)],
   ];
+  if (opts.compare) {
+    sections.push(['compare', 'Compare two inputs', 'The input above beside the --compare input: the answers, the logits at each step, and how the attention weights and the final residual stream change (compare − input).', compareSection(ins, opts.compare, opts)]);
+  }
+  if (opts.ablations?.length) {
+    sections.push(['ablation', 'Ablations', 'The same prompt rerun in onnxruntime with one head’s output or one residual channel zeroed: the answer the ablated model gives, and how each decode step’s logits change.', ablationSection(ins, opts.ablations, opts)]);
+  }
   const body = sections
     .map(([id, h, lede, html]) => `<section id="${id}"><h2>${escapeHtml(h)}</h2><p class="lede">${escapeHtml(lede)}</p>${html}</section>`)
     .join('\n');
@@ -33,7 +50,7 @@ export function renderInspection(ins: Inspection, opts: RenderOptions = {}): str
 <style>${PAGE_CSS}</style>
 </head>
 <body>
-${header(ins, title)}
+${header(ins, title, sections.map(([id]) => id))}
 ${summary(ins)}
 ${run(ins)}
 ${body}
@@ -47,7 +64,7 @@ ${body}
 `;
 }
 
-function header(ins: Inspection, title: string): string {
+function header(ins: Inspection, title: string, ids: string[]): string {
   const a = ins.about;
   const text = (k: string) => (a[k] === undefined ? undefined : Array.isArray(a[k]) ? (a[k] as string[]).join(', ') : String(a[k]));
   const by = [text('author') && `by ${text('author')}`, text('source')].filter(Boolean).join(' · ');
@@ -59,7 +76,7 @@ ${by ? `<p class="byline">${escapeHtml(by)}</p>` : ''}
 ${text('arch') ? `<p class="arch">${escapeHtml(text('arch')!)}</p>` : ''}
 ${tricks.length ? `<ul class="chips">${tricks.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>` : ''}
 ${others.map((k) => `<p class="arch"><b>${escapeHtml(k)}</b>: ${escapeHtml(text(k)!)}</p>`).join('')}
-<nav class="toc"><a href="#params">parameters</a><a href="#weights">weights</a><a href="#attention">attention</a><a href="#residual">residual stream</a><a href="#logits">logits</a></nav>
+<nav class="toc">${ids.map((id) => `<a href="#${id}">${TOC_NAMES[id] ?? id}</a>`).join('')}</nav>
 </header>`;
 }
 

@@ -2,13 +2,17 @@
 // one self-contained HTML page that shows the model: summary, parameters, every weight matrix,
 // each head's attention pattern on the input, the residual stream after every block, and the
 // logits at each decode step. The graph runs in float64 with extra outputs for the intermediate
-// values (src/inspect/probe.ts); the lowering itself is untouched.
+// values (src/inspect/probe.ts); the lowering itself is untouched. --compare runs a second input
+// and shows both side by side; --ablate reruns onnxruntime on a copy of the graph with one head's
+// output or one residual channel zeroed (src/inspect/ablate.ts) and shows what changed.
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Tensor } from 'onnxruntime-node';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { CheckedModel } from '../../check/model.ts';
 import { compileSource } from '../../compile.ts';
 import { hasErrors } from '../../diagnostics.ts';
+import { ablateGraph, parseAblation, type Ablation } from '../../inspect/ablate.ts';
+import { collectAblation, type AblationFigure } from '../../inspect/ablation.ts';
 import { collectInspection, type Inspection, type ProbeTensor, type RunProbes } from '../../inspect/collect.ts';
 import { resolveInspectInput, type InspectInput, type InspectInputOptions } from '../../inspect/input.ts';
 import { renderInspection } from '../../inspect/page.ts';
@@ -24,6 +28,8 @@ import { printDiagnosticsToStderr } from '../load.ts';
 interface InspectOptions extends InspectInputOptions {
   output?: string;
   json?: boolean;
+  compare?: string;
+  ablate: string[];
 }
 
 export function registerInspect(program: Command): void {
@@ -36,8 +42,10 @@ export function registerInspect(program: Command): void {
     .option('--input <name=value>', 'value of a task input (repeat for each input)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--tokens <ids>', 'a raw prompt of token ids (or names), comma-separated, instead of task inputs')
     .option('--steps <n>', "tokens to generate (default: the task's decode count)")
+    .option('--compare <input>', 'a second input shown side by side: name=value pairs (a=57,b=68) for a task, else token ids like --tokens')
+    .option('--ablate <target>', 'rerun with a head (LAYER.HEAD, e.g. layer0.0) or a residual channel (name or index) zeroed; repeat for several', (v: string, prev: string[]) => [...prev, v], [])
     .option('-o, --output <path>', 'where to write the page (default: <basename>.html here)')
-    .option('--json', 'print {file, output, bytes, prompt, generated, operands, answer, expected} as JSON')
+    .option('--json', 'print {file, output, bytes, prompt, generated, operands, answer, expected, compare, ablations} as JSON')
     .action((file: string, opts: InspectOptions) => inspect(file, opts));
 }
 
@@ -56,8 +64,19 @@ async function inspect(file: string, opts: InspectOptions): Promise<void> {
   }
   const resolved = resolveInspectInput(compiled.model, opts);
   if (!resolved.ok) throw new UserError(resolved.message);
+  const second = opts.compare === undefined ? undefined : resolveInspectInput(compiled.model, compareOptions(opts.compare, opts.steps));
+  if (second && !second.ok) throw new UserError(`--compare: ${second.message}`);
+  const probed = probeGraph(compiled.ir, compiled.model);
+  const ablations = opts.ablate.map((spec) => {
+    const parsed = parseAblation(compiled.model!, probed, spec);
+    if (!parsed.ok) throw new UserError(parsed.message);
+    return parsed.ablation;
+  });
   const inspection = await inspectModel(compiled.model, compiled.ir, resolved.input);
-  const page = new TextEncoder().encode(renderInspection(inspection));
+  const compare = second?.ok ? await inspectModel(compiled.model, compiled.ir, second.input) : undefined;
+  const ablated = [];
+  for (const a of ablations) ablated.push(await inspectAblation(compiled.model, compiled.ir, inspection, a));
+  const page = new TextEncoder().encode(renderInspection(inspection, { compare, ablations: ablated }));
   writeFileAtomic(out, page);
   const t = inspection.task;
   if (opts.json) {
@@ -70,12 +89,52 @@ async function inspect(file: string, opts: InspectOptions): Promise<void> {
       operands: t?.operands ?? null,
       answer: t?.answer ?? null,
       expected: t?.expected ?? null,
+      compare: compare
+        ? { prompt: compare.sequence.slice(0, compare.promptLength), generated: compare.generated, operands: compare.task?.operands ?? null, answer: compare.task?.answer ?? null, expected: compare.task?.expected ?? null }
+        : null,
+      ablations: ablated.map((a) => ({ target: a.ablation.text, generated: a.generated, answer: a.answer ?? null, changedSteps: a.steps.filter((s) => s.chosenAblated !== s.chosenBase).map((s) => s.step) })),
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
   const result = t?.answer !== undefined ? `: ${Object.values(t.operands).join(', ')} → ${t.answer}${t.answer === t.expected ? '' : ` (expected ${t.expected})`}` : '';
   process.stdout.write(`wrote ${out}${result}\n`);
+  for (const a of ablated) {
+    const what = a.answer !== undefined ? `answer ${a.answer}` : `generates ${a.generated.join(',')}`;
+    process.stdout.write(`  --ablate ${a.ablation.text}: ${what}\n`);
+  }
+}
+
+/** `a=57,b=68` → task inputs; anything else is a token list as --tokens takes it. */
+function compareOptions(text: string, steps: string | undefined): InspectInputOptions {
+  const base = steps === undefined ? {} : { steps };
+  if (text.includes('=')) return { ...base, input: text.split(/[\s,]+/).filter(Boolean) };
+  return { ...base, tokens: text };
+}
+
+/** Runs the ablated graph in onnxruntime: its own greedy decode, and the plain run's prefixes. */
+export async function inspectAblation(model: CheckedModel, ir: IrGraph, base: Inspection, ablation: Ablation): Promise<AblationFigure> {
+  const probed = probeGraph(ir, model);
+  const graph = ablateGraph(ir, model, probed, ablation);
+  const { session } = await openSession(irToOnnx(graph), { dtype: 'float64' });
+  try {
+    const prompt = base.sequence.slice(0, base.promptLength);
+    const decoded = await greedyDecode(session, [prompt], base.generated.length);
+    return await collectAblation(model, base, ablation, runner(session), decoded.tokens[0]!);
+  } finally {
+    await session.release();
+  }
+}
+
+function runner(session: InferenceSession): RunProbes {
+  return async (ids) => {
+    const out = await session.run({ input_ids: new Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]) });
+    const values: Record<string, ProbeTensor> = {};
+    for (const [name, t] of Object.entries(out)) {
+      if (t.data instanceof Float64Array) values[name] = { dims: t.dims, data: t.data };
+    }
+    return values;
+  };
 }
 
 /** Decodes greedily on the probed float64 graph, then collects every value the page shows. */
@@ -85,15 +144,7 @@ export async function inspectModel(model: CheckedModel, ir: IrGraph, input: Insp
   const { session } = await openSession(irToOnnx(probed.graph), { dtype: 'float64' });
   try {
     const decoded = await greedyDecode(session, [input.prompt], input.steps);
-    const run: RunProbes = async (ids) => {
-      const out = await session.run({ input_ids: new Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]) });
-      const values: Record<string, ProbeTensor> = {};
-      for (const [name, t] of Object.entries(out)) {
-        if (t.data instanceof Float64Array) values[name] = { dims: t.dims, data: t.data };
-      }
-      return values;
-    };
-    return await collectInspection(model, ir, probed, run, { prompt: input.prompt, generated: decoded.tokens[0]!, operands: input.operands });
+    return await collectInspection(model, ir, probed, runner(session), { prompt: input.prompt, generated: decoded.tokens[0]!, operands: input.operands });
   } finally {
     await session.release();
   }
