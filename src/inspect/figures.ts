@@ -71,7 +71,6 @@ function decodeRows(ins: Inspection): Set<number> {
 
 export function attentionSection(ins: Inspection, opts: FigureOptions): string {
   const n = ins.sequence.length;
-  const names = tokenLabels(ins);
   const cell = cellSize(n, 400, 2, 12);
   const rows = positionLabels(ins);
   const cols = rows;
