@@ -2,7 +2,7 @@
 // tests (test/maze.test.ts) and the bench (bench/maze.ts). As a command it writes a dataset file:
 //   npx tsx scripts/maze.ts --seed 1 --count 20 > examples/maze/mazes.txt
 //
-// A maze is 900 cells, row by row: '#' wall, '.' open, 'S' start, 'G' goal. Every maze is "hard" in
+// A maze is 900 cells, row by row: 'W' wall, '.' open, 'S' start, 'G' goal. Every maze is "hard" in
 // the Maze-Hard sense (the shortest path from S to G takes at least MIN_STEPS steps) and its shortest
 // path is unique, so "the cells on the shortest path" is one well-defined label per cell.
 //
@@ -20,7 +20,7 @@ export const CELLS = SIDE * SIDE;
 /** Maze-Hard's bar: the shortest path from start to goal has at least this many steps. */
 export const MIN_STEPS = 110;
 
-export const WALL = '#';
+export const WALL = 'W';
 export const OPEN = '.';
 export const START = 'S';
 export const GOAL = 'G';
