@@ -7,7 +7,7 @@ import { compileSource } from '../src/compile.ts';
 const root = new URL('../', import.meta.url);
 
 function examples(): { name: string; source: string }[] {
-  return ['examples/adder/', 'examples/tasks/', 'examples/scan/', 'examples/zoo/'].flatMap((dir) =>
+  return ['examples/adder/', 'examples/tasks/', 'examples/scan/', 'examples/zoo/', 'examples/maze/'].flatMap((dir) =>
     readdirSync(new URL(dir, root))
       .filter((f) => f.endsWith('.hw'))
       .map((f) => ({ name: f.slice(0, -3), source: readFileSync(new URL(dir + f, root), 'utf8') })),

@@ -22,8 +22,9 @@ export async function readPositions(
   const tokens: number[][] = prompts.map(() => []);
   const margins: number[][] = prompts.map(() => []);
   for (const [len, members] of groupByLength(prompts)) {
-    // A batch of long prompts is kept to about 4M ids, so memory stays flat for long strings.
-    const rows = Math.max(1, Math.min(batchSize, Math.floor(4_000_000 / len)));
+    // A batch of long prompts is kept to about 4M ids and 16M attention scores per head (rows × len²:
+    // a 900-token maze grid is 810,000 scores a row), so memory stays flat for long strings.
+    const rows = Math.max(1, Math.min(batchSize, Math.floor(4_000_000 / len), Math.floor(16_000_000 / (len * len))));
     for (let start = 0; start < members.length; start += rows) {
       const idx = members.slice(start, start + rows);
       const ids = new BigInt64Array(idx.length * len);
