@@ -3,7 +3,7 @@
 // compiled once and run at every length; the expected logits are computed in this file in float64
 // from the formulas' math, not from the compiler's tables.
 import { describe, expect, it } from 'vitest';
-import { compileSource } from '../src/compile.ts';
+import { checkSource, compileSource } from '../src/compile.ts';
 import type { FloatDType } from '../src/ir/types.ts';
 import { ContextLengthError, openSession, runLogits } from '../src/runtime/session.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
@@ -128,6 +128,33 @@ describe('N in a score bias', () => {
     } finally {
       await session.release();
     }
+  });
+
+  it('over the length-aware table limit it is one HW029 at the bias, before any table is built', () => {
+    // 1 head × 4096² = 16.7 million points: this took 74 s and 2.2 GB of heap before the limit.
+    const source = `model lengths {
+  vocab 2
+  residual [tok, acc]
+  embed E[d] = [d, 0]
+  layer {
+    attention {
+      heads 1, dim 1
+      q = [0]
+      k = [0]
+      v = [tok]
+      bias(h, i, j) = j >= N - 2 ? 0 : -inf
+      write acc += out[0]
+    }
+  }
+  head = [tok, acc]
+  context 4096
+}
+`;
+    const out = checkSource(source);
+    expect(out.diagnostics.map((d) => [d.code, d.span.line, d.span.col])).toEqual([['HW029', 11, 7]]);
+    expect(out.diagnostics[0]!.message).toContain(`${4096 * 4096} entries`);
+    // Half the context is within the limit and checks cleanly.
+    expect(checkSource(source.replace('context 4096', 'context 2048')).diagnostics).toEqual([]);
   });
 });
 

@@ -255,6 +255,12 @@ function lengthBias(c: CheckContext, st: Setting, heads: number, causal: boolean
   const [hName, iName, jName] = st.params!.map((p) => p.name) as [string, string, string];
   const n = c.context;
   if (!scoreTableFits(c, st, heads, n)) return undefined;
+  if (heads * n * n > LIMITS.lengthTableEntries) {
+    c.diags.push(diag('HW029', `a score bias that reads N is built from tables of ${heads * n * n} entries (limit ${LIMITS.lengthTableEntries}: heads × context² for a length-aware bias)`, st.span, {
+      hint: 'lower the context, or write the bias without N',
+    }));
+    return undefined;
+  }
   const at = (pt: number) => ({ h: Math.floor(pt / (n * n)), i: Math.floor(pt / n) % n, j: pt % n });
   const points = {
     count: heads * n * n,
