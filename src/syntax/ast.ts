@@ -154,7 +154,8 @@ export interface ModelAst {
   vocab?: { size?: number; names?: string[]; span: Span };
   dtype?: Ident;
   residual?: { channels: { name: Ident; count?: number; span: Span }[]; span: Span };
-  context?: { value: number; span: Span };
+  /** `context N`: a formula of the declarations, evaluated by the checker to a whole number. */
+  context?: { value: Expr; span: Span };
   decls: (LetDecl | ParamDecl)[];
   embed?: { name: Ident; indexVar?: Ident; value: Expr; span: Span };
   position?: { name: Ident; indexVar: Ident; value: Expr; span: Span };

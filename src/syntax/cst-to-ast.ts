@@ -165,8 +165,8 @@ export class AstBuilder {
         break;
       }
       case 'context': {
-        const t = first(n.children.NumberLit);
-        if (t) this.once(ast, 'context', { value: Number(t.image), span }, span, 'context');
+        const value = first(n.children.expr);
+        if (value) this.once(ast, 'context', { value: this.expr(value), span }, span, 'context');
         break;
       }
       case 'letDecl': {

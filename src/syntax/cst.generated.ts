@@ -136,7 +136,7 @@ export interface ContextCstNode extends CstNode {
 
 export type ContextCstChildren = {
   Kw_context: IToken[];
-  NumberLit: IToken[];
+  expr: ExprCstNode[];
 };
 
 export interface LetDeclCstNode extends CstNode {

@@ -166,9 +166,10 @@ export class HandwireParser extends CstParser {
     });
   });
 
+  /** `context 64`, or a formula of the declarations: `context 2 max_len + 1`. */
   public context = this.RULE('context', () => {
     this.CONSUME(T.Context);
-    this.CONSUME(T.NumberLit);
+    this.SUBRULE(this.expr);
   });
 
   public letDecl = this.RULE('letDecl', () => {
