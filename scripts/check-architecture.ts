@@ -36,7 +36,15 @@ export const HANDWIRE_STAGES: Stage[] = [
   { name: 'verify', rank: 7, paths: ['verify/'] },
   { name: 'export', rank: 7, paths: ['python/'] },
   { name: 'inspect', rank: 7, paths: ['inspect/'] },
-  { name: 'prove', rank: 8, paths: ['prove/'] },
+  // The prover in layers (src/prove/README.md): abstract values, the operations on them, the graph
+  // evaluated on them, then the task specifications and the search over regions, the driver on top.
+  // A file's stage is the first whose path matches, so the catch-all `prove/` comes after its layers.
+  { name: 'prove-domains', rank: 8, paths: ['prove/domains/'] },
+  { name: 'prove-ops', rank: 8.1, paths: ['prove/ops/'] },
+  { name: 'prove-graph', rank: 8.2, paths: ['prove/graph/'] },
+  { name: 'prove-specs', rank: 8.2, paths: ['prove/specs/'] },
+  { name: 'prove-search', rank: 8.3, paths: ['prove/search/'] },
+  { name: 'prove', rank: 8.4, paths: ['prove/'] },
   { name: 'cli', rank: 9, paths: ['cli/'] },
   { name: 'api', rank: 9, paths: ['index.ts'] },
 ];

@@ -81,12 +81,12 @@ export const DIAGNOSTIC_HELP: Record<DiagnosticCode, DiagnosticHelp> = {
   },
   HW016: {
     explanation:
-      'A size is zero, negative, or over a limit handwire sets so that checking and compiling stay within time and memory: ' +
-      `vocabulary 1..${LIMITS.vocab}, residual channels up to ${LIMITS.channels}, context up to ${LIMITS.context} positions ` +
-      `(a task's prompt + decode − 1 too), up to ${LIMITS.layers} layers, heads × dim up to ${LIMITS.headsTimesDim}, and tables ` +
-      `(embedding, score masks, projection matrices) up to ${LIMITS.tableEntries} entries. Formulas have limits too: values of ` +
-      'at most 10,000,000 entries, nesting 1000 levels deep, user functions calling each other 200 deep. Sizes are refused ' +
-      'before anything is allocated.',
+      'A size or count written in the model is zero, negative, or over the limit handwire sets so that checking and ' +
+      `compiling stay within time and memory: \`vocab\` 1..${LIMITS.vocab}, a channel group up to ${LIMITS.channels} ` +
+      `channels, \`context\` 1..${LIMITS.context}, \`heads\`, \`kv_heads\`, \`dim\`, \`value_dim\` and \`width\` 1..${LIMITS.headsTimesDim}, ` +
+      `a \`repeat\` count 1..${LIMITS.layers}, and in a task 1..15 digits per input, string lengths up to ` +
+      '100000, prompt repeats and `decode` 1..10000. The number itself is refused: change it. A size computed from several ' +
+      'numbers that are each in range is HW029.',
     example: { wrong: 'heads 0, dim 2', right: 'heads 1, dim 2' },
   },
   HW017: {
@@ -166,6 +166,41 @@ export const DIAGNOSTIC_HELP: Record<DiagnosticCode, DiagnosticHelp> = {
       'must be in the input\'s alphabet and length range, and the output one token for `answer class`, one label per input ' +
       'token for `answer each`. Blank lines and lines starting with # are skipped. Nothing is run when a line is malformed. ' +
       'For example `0 1 1 => 0` is refused; `0 1 1 -> 0` is a line.',
+  },
+  HW028: {
+    explanation:
+      'A vocabulary of named tokens lists none (`vocab []`), or a string input of a task has an empty alphabet ' +
+      '(`input s: [] length 1..4`). A model needs at least one token to embed and predict, and an input needs at least ' +
+      'one token to be made of. Name the tokens, or write the vocabulary as a count (`vocab 10`).',
+    example: { wrong: 'vocab []', right: 'vocab 10' },
+  },
+  HW029: {
+    explanation:
+      'Each number is within its own range, but a size handwire computes from several of them is over a limit: ' +
+      `residual channels in all up to ${LIMITS.channels}, layers in all (a \`repeat\` count × the layers it repeats) up ` +
+      `to ${LIMITS.layers}, heads × dim (and heads × value_dim) up to ${LIMITS.headsTimesDim}, the hidden units an mlp's ` +
+      `maps give it when \`width\` is not written up to ${LIMITS.headsTimesDim}, a task's prompt up to 10000 tokens and ` +
+      `its prompt + decode − 1 positions up to the context limit of ${LIMITS.context}, and every table that is built ` +
+      '(the embedding, vocab × channels; a causal mask or score bias, heads × context²; a projection matrix, outputs × ' +
+      `inputs) up to ${LIMITS.tableEntries} entries. The size is refused before anything is allocated. Make one of its ` +
+      'factors smaller: fewer heads, a shorter context, a smaller vocabulary.',
+    example: { wrong: 'context 8192', right: 'context 8' },
+  },
+  HW030: {
+    explanation:
+      'A formula would build a value too large to hold while checking: a vector or matrix of more than 10,000,000 ' +
+      'entries (`zeros(1e6, 1e6)`, an outer product of two long vectors), a range of over a million items, or nested ' +
+      'ranges whose product runs over 10,000,000 steps. It is refused before the value is built. Tables the model needs ' +
+      'are evaluated one entry at a time (`embed E[d] = …`), so a formula rarely needs to build a whole table itself.',
+    example: { wrong: 'let T = [[i j for i in 0..9999] for j in 0..9999]', right: 'let T = [[i j for i in 0..99] for j in 0..99]' },
+  },
+  HW031: {
+    explanation:
+      'Evaluating a formula went too deep: it nests more than 1000 levels deep (a chain of thousands of operators, such ' +
+      'as `1 + 1 + … + 1`), or user functions call each other more than 200 deep, which is nearly always a function ' +
+      'that calls itself with no case that stops. Split a long formula into several `let`s, and give a recursive ' +
+      'function a condition that ends it, or write it without recursion.',
+    example: { wrong: 'let f(p) = f(p + 1) / (p + 1)', right: 'let f(p) = theta / (p + 1)' },
   },
   HW099: {
     explanation:

@@ -40,7 +40,7 @@ export const DIAGNOSTICS = {
   HW013: { severity: 'error', title: 'shape mismatch' },
   HW014: { severity: 'error', title: 'value is not finite' },
   HW015: { severity: 'error', title: 'division by zero' },
-  HW016: { severity: 'error', title: 'dimension out of range' },
+  HW016: { severity: 'error', title: 'size out of range' },
   HW017: { severity: 'warning', title: 'unused parameter' },
   HW018: { severity: 'error', title: 'not a linear map of its inputs' },
   HW019: { severity: 'error', title: 'unknown setting' },
@@ -52,6 +52,10 @@ export const DIAGNOSTICS = {
   HW025: { severity: 'error', title: 'inconsistent settings' },
   HW026: { severity: 'error', title: 'invalid task contract' },
   HW027: { severity: 'error', title: 'malformed dataset line' },
+  HW028: { severity: 'error', title: 'empty vocabulary or alphabet' },
+  HW029: { severity: 'error', title: 'size limit exceeded' },
+  HW030: { severity: 'error', title: 'value too large' },
+  HW031: { severity: 'error', title: 'formula evaluation too deep' },
   HW099: { severity: 'error', title: 'internal compiler error' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 

@@ -15,5 +15,8 @@ export { promptFor, readAnswer, expectedAnswer, type Operands } from './runtime/
 export { protocolCaseSet, taskRandomCaseSet, exhaustiveCaseSet, carryChainCaseSet, type CaseSet } from './verify/protocol.ts';
 export { runCases, type Decoder } from './verify/run.ts';
 export { buildReport, type VerifyReport } from './verify/report.ts';
-export { prove, proofProblem, type ProofResult, type ProofStatus } from './prove/prove.ts';
+export { verify, verifyOptionsProblem, type Verification, type VerifyOptions } from './verify/verify.ts';
+export { verifyModel, VerifyError, type ModelVerification, type VerifyModelOptions } from './verify/verify-model.ts';
+export { digitCaseSet, verifyDigits, type DigitVerification } from './verify/verify-digits.ts';
+export { prove, proofProblem, proofSpecFor, type ProofResult, type ProofStatus } from './prove/prove.ts';
 export { irToNumpy } from './python/ir-to-numpy.ts';

@@ -2,7 +2,8 @@
 // notes and from small models whose numbers are written in the test.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { auditModel } from '../src/check/audit.ts';
+import { AUDIT_CHECK_OPTIONS, auditModel, modelTensors, tensorDependencies } from '../src/check/audit.ts';
+import { checkModel } from '../src/check/check-model.ts';
 import { parse } from '../src/syntax/parse.ts';
 
 function audit(source: string) {
@@ -109,5 +110,107 @@ describe('a literal hidden in a parameter formula', () => {
     const line = src.split('\n').findIndex((l) => l.includes('1.75')) + 1;
     expect(lit?.where[0].line).toBe(line);
     expect(a.strict).toBe(a.adderboard + a.literals.length);
+  });
+});
+
+// The dependency log (src/check/dependencies.ts) in small models whose every weight is written in
+// the test. Each case says what the right class is, and why; the expectations follow from the
+// formulas, not from running the audit.
+describe('derived: read from the dependency log, not measured by nudging', () => {
+  const model = (body: string, decls = 'param w = 2.5') => `model deps {
+  vocab 10
+  residual [tok, pos, acc]
+  ${decls}
+  embed E[d] = [d, 0, 0]
+  layer {
+    mlp {
+      act relu
+      ${body}
+      write acc += h[0]
+    }
+  }
+  head = [acc for d in 0..9]
+  context 2
+}`;
+  const counts = (src: string, tensor = 'layer0.mlp0.in.weight') => audit(src).tensors.find((t) => t.name === tensor)!.counts;
+
+  it('a term multiplied by a parameter-free zero does not come from the parameter: `0 w` is 0 for every w (structural)', () => {
+    // `c` is [1, 0], so the coefficients are w (of tok) and 0 · w (of pos).
+    const c = counts(model('in = [c[0] w tok + c[1] w pos]', 'param w = 2.5\n  let c = [1, 0]'));
+    expect(c.derived).toBe(1);
+    expect(c.structural).toBe(2); // 0 · w of pos, and acc's 0
+  });
+
+  it('a parameter zero is not annihilating: w tok with w = 0 is derived (moving w moves it)', () => {
+    expect(counts(model('in = [w tok]', 'param w = 0')).derived).toBe(1);
+  });
+
+  it('a flat function of a parameter is derived: floor(w) = 12 does not move under a small nudge, but it is computed from w', () => {
+    const src = model('in = [floor(w) tok + max(w, 30) pos]', 'param w = 12.5');
+    expect(counts(src).derived).toBe(2);
+    // Neither 12 nor 30 is a parameter-free weight, so neither is a weight-entry literal; the 30
+    // is a constant written into a parameter formula and is listed as such.
+    const a = audit(src);
+    expect(a.literals.find((l) => l.value === 12)).toBeUndefined();
+    expect(a.literals.find((l) => l.value === 30)?.kind).toBe('in formula');
+  });
+
+  it('cancellation is not looked for: `w tok - w tok` has the coefficient 0, computed from w (derived)', () => {
+    expect(counts(model('in = [w tok - w tok + pos]')).derived).toBe(1);
+  });
+
+  it('a parameter that only selects does not make the selected number derived', () => {
+    const src = model('in = [(w > 1 ? 1.5 : 4) tok]');
+    expect(counts(src)).toMatchObject({ derived: 0, 'literal constant': 1 });
+    expect(audit(src).literals.map((l) => l.value)).toContain(1.5);
+  });
+
+  it('a coefficient and the bias of one formula are told apart: in `3 tok + w` only the bias comes from w', () => {
+    const src = model('in = [3 tok + w]');
+    expect(counts(src)).toMatchObject({ derived: 0, 'literal constant': 1, structural: 2 });
+    expect(counts(src, 'layer0.mlp0.in.bias')).toMatchObject({ derived: 1 });
+  });
+
+  it('entries follow a matrix product: M [tok, pos] with M = [[w, 0], [0, 2.5]]', () => {
+    const src = model('in = M [tok, pos]', 'param w = 2\n  let M = [[w, 0], [0, 2.5]]');
+    // Row 0: w (derived), 0, 0; row 1: 0, 2.5 (literal), 0.
+    expect(counts(src)).toMatchObject({ derived: 1, 'literal constant': 1, structural: 4 });
+  });
+
+  it('the log names the parameters behind each entry', () => {
+    const src = model('in = [w tok + v pos + v w]', 'param w = 2\n  param v = 3');
+    const ast = parse(src).ast!;
+    const { model: m, checker } = checkModel(ast, src, AUDIT_CHECK_OPTIONS);
+    const t = modelTensors(m!, ast.embed!.span);
+    const weight = t.find((x) => x.name === 'layer0.mlp0.in.weight')!;
+    const bias = t.find((x) => x.name === 'layer0.mlp0.in.bias')!;
+    expect(tensorDependencies(weight, checker.ev.log)).toEqual([['w'], ['v'], []]);
+    expect(tensorDependencies(bias, checker.ev.log)).toEqual([['v', 'w']]);
+  });
+
+  it('a halting test is a difference of two maps: each entry comes from either side', () => {
+    const src = `model halting {
+  vocab 10
+  residual [tok, acc]
+  param w = 0.5
+  param lim = 4
+  embed E[d] = [d, 0]
+  repeat 12 until acc > lim + 2 tok {
+    layer {
+      mlp {
+        act relu
+        in = [w tok]
+        write acc += h[0]
+      }
+    }
+  }
+  head = [acc for d in 0..9]
+  context 2
+}`;
+    const a = audit(src);
+    const t = (name: string) => a.tensors.find((x) => x.name === name)!.counts;
+    // acc − (lim + 2 tok): tok's −2 is a literal, acc's 1 structural; the bias −lim derived.
+    expect(t('layer0.until.weight')).toMatchObject({ derived: 0, 'literal constant': 1, structural: 1 });
+    expect(t('layer0.until.bias')).toMatchObject({ derived: 1 });
   });
 });

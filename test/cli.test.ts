@@ -47,7 +47,7 @@ describe.concurrent('handwire CLI', () => {
   // A copy of the 10p example with two misspelled names in two different lines.
   const badSource = readFileSync(EXAMPLE_10P, 'utf8')
     .replace('param wv  = -22 K /', 'param wv  = -22 Kx /')
-    .replace('-(K/sqrt(2)) / 50', '-(Kzz/sqrt(2)) / 50');
+    .replace('-(K / sqrt(2)) / 50', '-(Kzz / sqrt(2)) / 50');
   const badFile = join(TMP, 'two-errors.hw');
   writeFileSync(badFile, badSource);
   /** 1-based line and column of the first occurrence of `needle`, from the source text alone. */
@@ -59,7 +59,7 @@ describe.concurrent('handwire CLI', () => {
   };
   const misspelled = [
     { name: 'Kx', ...positionOf('Kx /') },
-    { name: 'Kzz', ...positionOf('Kzz/') },
+    { name: 'Kzz', ...positionOf('Kzz /') },
   ];
 
   it('reports two errors in one run, each with line:col and a caret under the name', async () => {

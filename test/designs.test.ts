@@ -147,7 +147,7 @@ describe('verifying the reversal design', () => {
   it('passes 1,000 seeded random inputs plus the edge inputs, and a broken variant is caught', async () => {
     const good = readFileSync(new URL('../examples/tasks/reverse-13p-sinpe32.hw', import.meta.url), 'utf8');
     // Point the query at i + j = 14 instead of 15: every output copies the wrong position.
-    const broken = good.replace('let alpha = 15 theta', 'let alpha = 14 theta');
+    const broken = good.replace(/let alpha( *)= 15 theta/, 'let alpha$1= 14 theta');
     expect(broken).not.toBe(good);
     for (const [source, shouldPass] of [[good, true], [broken, false]] as const) {
       const out = compileSource(source);

@@ -19,6 +19,7 @@ const BASE = `model tiny {
   let theta = 2 pi / sqrt(361)
   let f(p) = theta / (p + 1)
   param w = 3
+  let T = [[i j for i in 0..99] for j in 0..99]
   embed E[d] = [1, ln(d + 1)]
   layer {
     attention {
@@ -58,11 +59,11 @@ describe('the catalogue', () => {
     expect(CODES.filter((c) => !DIAGNOSTIC_HELP[c].example)).toEqual(['HW027', 'HW099']);
   });
 
-  it('HW016 states the evaluator\'s limits as they are (the checker\'s come from LIMITS itself)', () => {
-    const text = DIAGNOSTIC_HELP.HW016.explanation;
-    expect(text).toContain(`at most ${EVAL_LIMITS.entries.toLocaleString('en-US')} entries`);
-    expect(text).toContain(`nesting ${EVAL_LIMITS.depth} levels deep`);
-    expect(text).toContain(`${EVAL_LIMITS.calls} deep`);
+  it('HW030 and HW031 state the evaluator\'s limits as they are (the checker\'s come from LIMITS itself)', () => {
+    expect(DIAGNOSTIC_HELP.HW030.explanation).toContain(`more than ${EVAL_LIMITS.entries.toLocaleString('en-US')} entries`);
+    expect(DIAGNOSTIC_HELP.HW030.explanation).toContain(`over ${EVAL_LIMITS.entries.toLocaleString('en-US')} steps`);
+    expect(DIAGNOSTIC_HELP.HW031.explanation).toContain(`more than ${EVAL_LIMITS.depth} levels deep`);
+    expect(DIAGNOSTIC_HELP.HW031.explanation).toContain(`more than ${EVAL_LIMITS.calls} deep`);
   });
 
   it('the base model, which holds every fix, checks cleanly', () => {

@@ -2,7 +2,8 @@
 // written here, changes one thing, and checks the code, the severity, where the span points
 // (computed from the test's own source text) and the words the message must carry. Then: no source
 // text, however broken, makes checkSource throw.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { checkSource } from '../src/compile.ts';
 import { DIAGNOSTICS, type Diagnostic } from '../src/diagnostics.ts';
 import { handwireLexer } from '../src/syntax/tokens.ts';
 import { parseDataset } from '../src/verify/dataset.ts';
+import { runCli } from './helpers/cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -199,7 +201,7 @@ describe('diagnostics by code', () => {
     expectDiagnostic(mod, { code: 'HW015', severity: 'error', at: '(2 - 2)', covers: '(2 - 2)', words: ['modulo by zero'] });
   });
 
-  describe('HW016 zero or absurd sizes, refused before anything is allocated', () => {
+  describe('HW016 a written size or count out of its range, refused before anything is allocated', () => {
     it('heads 0', () => {
       const src = mutate('heads 1, dim 2', 'heads 0, dim 2');
       expectDiagnostic(src, { code: 'HW016', severity: 'error', at: '0, dim', covers: '0', words: ['heads', 'between 1 and', 'not 0'] });
@@ -215,11 +217,36 @@ describe('diagnostics by code', () => {
       expectDiagnostic(src, { code: 'HW016', severity: 'error', at: 'context 99999999999', words: ['context 99999999999', 'out of range'] });
     });
 
+    it('a huge repeat', () => {
+      const src = mutate('  layer {', '  repeat 100000000 {\n  layer {').replace('  head tied E', '  }\n  head tied E');
+      expectDiagnostic(src, { code: 'HW016', severity: 'error', at: '100000000', covers: '100000000', words: ['repeat count 100000000', 'out of range'] });
+    });
+
+    it('task numbers: digits, decode and prompt repeats', () => {
+      const digits = mutate('input a, b: 2 digits', 'input a, b: 16 digits');
+      expectDiagnostic(digits, { code: 'HW016', severity: 'error', at: 'input a, b: 16', words: ['1 to 15 digits', 'not 16'] });
+      const decode = mutate('decode 3', 'decode 0');
+      expectDiagnostic(decode, { code: 'HW016', severity: 'error', at: '0\n    answer', covers: '0', words: ['decode 0', 'out of range'] });
+      const repeat = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a lsb, 0 * 20000, b lsb, 0]');
+      expectDiagnostic(repeat, { code: 'HW016', severity: 'error', at: '0 * 20000', words: ['repeat count 20000', 'out of range'] });
+    });
+  });
+
+  it('HW028 an empty vocabulary or alphabet', () => {
+    const vocab = mutate('vocab 10', 'vocab []');
+    expectDiagnostic(vocab, { code: 'HW028', severity: 'error', at: 'vocab []', covers: 'vocab []', words: ['vocabulary is empty'] });
+    expect(codes(vocab).filter((c) => c !== 'HW028'), 'nothing else follows from it').toEqual([]);
+    const majority = readFileSync(join(ROOT, 'examples/zoo/majority.hw'), 'utf8');
+    const alphabet = mutate('input s: ["0", "1"] length', 'input s: [] length', majority);
+    expectDiagnostic(alphabet, { code: 'HW028', severity: 'error', at: '[] length', covers: '[]', words: ['alphabet is empty'] });
+  });
+
+  describe('HW029 a size computed from several settings, each in range, over a limit', () => {
     it('a task longer than any context: one error, at the part that asks for more', () => {
       // The checker used to cap the context at its limit silently, and `verify` found out later.
       const prompt = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a lsb, 0 * 9000, b lsb, 0]');
       const d = expectDiagnostic(prompt, {
-        code: 'HW016', severity: 'error', at: 'prompt [', covers: 'prompt [a lsb, 0 * 9000, b lsb, 0]',
+        code: 'HW029', severity: 'error', at: 'prompt [', covers: 'prompt [a lsb, 0 * 9000, b lsb, 0]',
         words: ['9007 positions', 'prompt 9005 + decode 3', 'context limit of 8192'], hint: ['prompt + decode may be at most 8193'],
       });
       expect(d.related?.map((r) => textOf(prompt, { ...d, span: r.span }))).toEqual(['decode 3']);
@@ -227,7 +254,7 @@ describe('diagnostics by code', () => {
       expect(checkSource(prompt).diagnostics.filter((x) => x.severity === 'error')).toHaveLength(1);
 
       const decode = mutate('decode 3', 'decode 9000');
-      const e = expectDiagnostic(decode, { code: 'HW016', severity: 'error', at: 'decode 9000', covers: 'decode 9000', words: ['9005 positions', 'prompt 6 + decode 9000'] });
+      const e = expectDiagnostic(decode, { code: 'HW029', severity: 'error', at: 'decode 9000', covers: 'decode 9000', words: ['9005 positions', 'prompt 6 + decode 9000'] });
       expect(e.related?.map((r) => textOf(decode, { ...e, span: r.span }))).toEqual(['prompt [a lsb, 0, b lsb, 0]']);
       expect(checkSource(decode).diagnostics.filter((x) => x.severity === 'error')).toHaveLength(1);
       // At the limit the model checks, with exactly the context the task needs (without the causal
@@ -237,29 +264,61 @@ describe('diagnostics by code', () => {
       expect(checkSource(longest).model?.context).toBe(8192);
     });
 
-    it('a huge repeat', () => {
-      const src = mutate('  layer {', '  repeat 100000000 {\n  layer {').replace('  head tied E', '  }\n  head tied E');
-      expectDiagnostic(src, { code: 'HW016', severity: 'error', at: '100000000', covers: '100000000', words: ['repeat count 100000000', 'out of range'] });
+    it('a prompt of over 10000 tokens, from repeats that are each in range', () => {
+      const src = mutate('prompt [a lsb, 0, b lsb, 0]', 'prompt [a lsb, 0 * 6000, b lsb, 0 * 6000]');
+      // 2 + 6000 + 2 + 6000 tokens.
+      expectDiagnostic(src, { code: 'HW029', severity: 'error', at: 'prompt [', covers: 'prompt [a lsb, 0 * 6000, b lsb, 0 * 6000]', words: ['12004 tokens', 'limit 10000'] });
     });
 
-    it('huge values from functions, products and nested ranges', () => {
-      const zeros = mutate('param w = 3', 'param w = zeros(1e6, 1e6)');
-      expectDiagnostic(zeros, { code: 'HW016', severity: 'error', at: 'zeros(', covers: 'zeros(1e6, 1e6)', words: ['1000000000000 entries'] });
-      const outer = mutate('param w = 3', 'param w = transpose([ones(100000)]) * [ones(100000)]');
-      expectDiagnostic(outer, { code: 'HW016', severity: 'error', at: 'transpose(', words: ['10000000000 entries'] });
-      const ranges = mutate('param w = 3', 'param w = [[0 for i in 0..99999] for j in 0..99999]');
-      expectDiagnostic(ranges, { code: 'HW016', severity: 'error', at: '[0 for i', words: ['nested ranges'] });
+    it('heads × dim, the causal mask and a score bias', () => {
+      // 64 × 128 = 8192 > 4096, though each is within 1..4096.
+      const heads = mutate('heads 1, dim 2', 'heads 64, dim 128');
+      expectDiagnostic(heads, { code: 'HW029', severity: 'error', at: 'attention {', words: ['heads × dim = 8192', 'limit of 4096'] });
+      // 1 head × 8192² = 67,108,864 mask entries > 50,000,000.
+      const mask = mutate('vocab 10', 'vocab 10\n  context 8192');
+      expectDiagnostic(mask, { code: 'HW029', severity: 'error', at: 'causal', covers: 'causal', words: ['causal mask', '67108864 entries'] });
+      // A score bias is a table of heads × context² too: 8192² = 67,108,864.
+      const bias = mutate('      causal\n', '      bias(h, i, j) = j <= i ? 0 : -inf\n', mutate('vocab 10', 'vocab 10\n  context 8192'));
+      expectDiagnostic(bias, { code: 'HW029', severity: 'error', at: 'bias(h', words: ['score table', '67108864 entries'] });
+      // The embedding table (vocab × channels) is covered in test/fuzz.test.ts with the other products.
     });
 
-    it('endless recursion and absurd nesting', () => {
-      const recursion = mutate('let f(p) = p theta', 'let f(p) = f(p) theta');
-      expectDiagnostic(recursion, { code: 'HW016', severity: 'error', at: 'f(p) theta', covers: 'f(p)', words: ['`f`', 'nest more than'], hint: ['recursion'] });
-      const chain = mutate('param w = 3', `param w = 1${' + 1'.repeat(3000)}`);
-      expectDiagnostic(chain, { code: 'HW016', severity: 'error', at: '1 + 1', words: ['nests more than'] });
-      // The parser itself stops at a nesting depth well beyond any real formula.
-      const parens = mutate('param w = 3', `param w = ${'('.repeat(400)}1${')'.repeat(400)}`);
-      expectDiagnostic(parens, { code: 'HW002', severity: 'error', at: '(1)', covers: '(', words: ['nested too deeply'] });
+    it('residual channels and layers in all', () => {
+      // 2 + 4000 channels before the group, 100 in it: 4102 > 4096, though 100 is in range.
+      const group = mutate('residual [big, digit]', 'residual [big, digit, g[4000], more[100]]');
+      expectDiagnostic(group, { code: 'HW029', severity: 'error', at: 'more[100]', words: ['4002 channels before it', '4102 residual channels', 'limit of 4096'] });
+      // Single channels after a full group: 4095 + 2.
+      const scalars = mutate('residual [big, digit]', 'residual [g[4095], big, digit]');
+      expectDiagnostic(scalars, { code: 'HW029', severity: 'error', at: 'residual [', words: ['4097 residual channels', 'limit of 4096'] });
+      // A group over the limit by itself is its own number out of range.
+      const alone = mutate('residual [big, digit]', 'residual [big, digit, g[5000]]');
+      expectDiagnostic(alone, { code: 'HW016', severity: 'error', at: 'g[5000]', words: ['channel group size 5000', 'out of range'] });
+      // repeat 600 of two layers: 1200 > 1000, though 600 is in range.
+      const layer = BASE.slice(BASE.indexOf('  layer {'), BASE.indexOf('  head tied E'));
+      const twice = mutate(layer, `  repeat 600 {\n${layer}${layer}  }\n`);
+      expectDiagnostic(twice, { code: 'HW029', severity: 'error', at: '600', covers: '600', words: ['repeat 600 × 2 layers is 1200 layers', 'limit of 1000'] });
     });
+  });
+
+  it('HW030 a formula value too large to build: functions, products and ranges', () => {
+    const zeros = mutate('param w = 3', 'param w = zeros(1e6, 1e6)');
+    expectDiagnostic(zeros, { code: 'HW030', severity: 'error', at: 'zeros(', covers: 'zeros(1e6, 1e6)', words: ['1000000000000 entries'] });
+    const outer = mutate('param w = 3', 'param w = transpose([ones(100000)]) * [ones(100000)]');
+    expectDiagnostic(outer, { code: 'HW030', severity: 'error', at: 'transpose(', words: ['10000000000 entries'] });
+    const ranges = mutate('param w = 3', 'param w = [[0 for i in 0..99999] for j in 0..99999]');
+    expectDiagnostic(ranges, { code: 'HW030', severity: 'error', at: '[0 for i', words: ['nested ranges'] });
+    const long = mutate('param w = 3', 'param w = sum([i for i in 0..2000000])');
+    expectDiagnostic(long, { code: 'HW030', severity: 'error', at: '[i for i', words: ['range 0..2000000', 'over a million'] });
+  });
+
+  it('HW031 evaluation too deep: endless recursion and absurd nesting', () => {
+    const recursion = mutate('let f(p) = p theta', 'let f(p) = f(p) theta');
+    expectDiagnostic(recursion, { code: 'HW031', severity: 'error', at: 'f(p) theta', covers: 'f(p)', words: ['`f`', 'nest more than 200'], hint: ['recursion'] });
+    const chain = mutate('param w = 3', `param w = 1${' + 1'.repeat(3000)}`);
+    expectDiagnostic(chain, { code: 'HW031', severity: 'error', at: '1 + 1', words: ['nests more than 1000'] });
+    // The parser itself stops at a nesting depth well beyond any real formula.
+    const parens = mutate('param w = 3', `param w = ${'('.repeat(400)}1${')'.repeat(400)}`);
+    expectDiagnostic(parens, { code: 'HW002', severity: 'error', at: '(1)', covers: '(', words: ['nested too deeply'] });
   });
 
   it('HW017 unused parameter is a warning, and the model still builds', () => {
@@ -349,6 +408,33 @@ describe('diagnostics by code', () => {
       if (notFromSource.has(code)) continue;
       expect(own.includes(`it('${code} `) || own.includes(`describe('${code} `), `a test named after ${code}`).toBe(true);
     }
+  });
+});
+
+describe('the size and evaluation codes as `handwire check` prints them', () => {
+  // One file per code; the expected file:line:col is computed from the file's own text.
+  const cases: { code: string; file: string; src: string; at: string }[] = [
+    { code: 'HW016', file: 'heads.hw', src: mutate('heads 1, dim 2', 'heads 0, dim 2'), at: '0, dim' },
+    { code: 'HW028', file: 'empty.hw', src: mutate('vocab 10', 'vocab []'), at: 'vocab []' },
+    { code: 'HW029', file: 'long.hw', src: mutate('decode 3', 'decode 9000'), at: 'decode 9000' },
+    { code: 'HW030', file: 'huge.hw', src: mutate('param w = 3', 'param w = zeros(1e6, 1e6)'), at: 'zeros(' },
+    { code: 'HW031', file: 'deep.hw', src: mutate('let f(p) = p theta', 'let f(p) = f(p) theta'), at: 'f(p) theta' },
+  ];
+
+  it('each at its file:line:col with a caret, one error, exit 1', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'handwire-diag-'));
+    for (const c of cases) writeFileSync(join(cwd, c.file), c.src);
+    const results = await Promise.all(cases.map((c) => runCli(['check', c.file], { cwd })));
+    cases.forEach((c, i) => {
+      const r = results[i];
+      const { line, col } = posOf(c.src, c.at);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain(`${c.file}:${line}:${col}: error ${c.code}: `);
+      expect(r.stdout.match(/error HW/g), r.stdout).toHaveLength(1);
+      // The caret sits under the column the location names: ` 10 |       heads 0` then `    |             ^`.
+      const caret = r.stdout.split('\n').find((l) => /^\s+\|\s*\^/.test(l))!;
+      expect(caret.indexOf('^') - caret.indexOf('|') - 1, r.stdout).toBe(col);
+    });
   });
 });
 

@@ -128,5 +128,7 @@ describe('the 10p export', () => {
     expect(text).toContain('x = x + attention_layer0(x)');
     expect(text).toContain('x = x + mlp_layer0(x)');
     expect(text).toContain('return x @ E.T  # .hw line 61: head tied E');
+    // Issue #17: short enough to read in one go.
+    expect(text.trimEnd().split('\n').length).toBeLessThan(150);
   });
 });

@@ -1,8 +1,9 @@
 // Property tests over random and mutated .hw sources (fast-check). Whatever text it is given,
 // checkSource must answer with diagnostics, never an exception or an internal error (HW099), and
 // every diagnostic must point at real text: a span inside the source whose line and column agree
-// with its offset. Sizes and loop counts beyond the limits must be refused with HW016 before
-// anything is built, so a huge number in a source cannot hang or exhaust the checker.
+// with its offset. Sizes and loop counts beyond the limits must be refused before anything is
+// built (HW016 for a written number out of range, HW029 for a size computed from several, HW030 for
+// a formula value), so a huge number in a source cannot hang or exhaust the checker.
 //
 // The sources are mutations of real ones: every example model and every ```hw block of the language
 // reference, tokenized by the compiler's own lexer, with tokens inserted, deleted, swapped, replaced
@@ -348,6 +349,15 @@ const SITES = {
 type Site = keyof typeof SITES;
 const SITE_NAMES = Object.keys(SITES) as Site[];
 
+/** The code that refuses `value` at `site`: HW016 for a written size, HW030 for a formula value
+ * too large to build; two prompt repeats that are each within 1..10000 but together make a prompt
+ * over 10000 tokens are a computed size (HW029), and a repeat over 10000 is itself out of range. */
+function refusingCode(site: Site, value: string): string {
+  if (['range', 'negativeRange', 'nestedRange', 'zeros', 'eye'].includes(site)) return 'HW030';
+  if (site === 'promptLength') return Number(value) <= 10_000 ? 'HW029' : 'HW016';
+  return 'HW016';
+}
+
 /** A small valid model with the size at `site` written as `value`, and the offset where the value
  * first appears (the refusal must point at text that covers it). */
 function sizedModel(site: Site, value: string): { source: string; valueAt: number } {
@@ -414,12 +424,13 @@ describe('sizes beyond the limits', () => {
   const sizeCase = fc.constantFrom(...SITE_NAMES)
     .chain((site) => tooLarge(SITES[site].least).map((value) => ({ site, value, ...sizedModel(site, value) })));
 
-  it(`are refused with HW016 at the size (${Math.ceil(RUNS / 10)} cases, seed ${SEED})`, () => {
+  it(`are refused with their code at the size (${Math.ceil(RUNS / 10)} cases, seed ${SEED})`, () => {
     fc.assert(
-      fc.property(sizeCase, ({ source, valueAt }) => {
+      fc.property(sizeCase, ({ site, value, source, valueAt }) => {
         const { diagnostics, problems } = check(source);
         expect(problems).toEqual([]);
-        expect(diagnostics.filter((d) => d.code === 'HW016' && covers(d.span, valueAt)).length).toBeGreaterThan(0);
+        const code = refusingCode(site, value);
+        expect(diagnostics.filter((d) => d.code === code && covers(d.span, valueAt)).length, `${code} at ${site} = ${value}`).toBeGreaterThan(0);
       }),
       { numRuns: Math.ceil(RUNS / 10), seed: SEED },
     );
@@ -473,10 +484,10 @@ describe('sizes beyond the limits', () => {
   head = [tok for d in 0..9]
 }` },
   ];
-  it.each(products)('$what is refused with HW016', ({ at, source }) => {
+  it.each(products)('$what is refused with HW029', ({ at, source }) => {
     const { diagnostics, problems } = check(source);
     expect(problems).toEqual([]);
     const offset = source.indexOf(at);
-    expect(diagnostics.filter((d) => d.code === 'HW016' && covers(d.span, offset)).map((d) => d.message)).toHaveLength(1);
+    expect(diagnostics.filter((d) => d.code === 'HW029' && covers(d.span, offset)).map((d) => d.message)).toHaveLength(1);
   });
 });

@@ -50,15 +50,15 @@ describe('the unchanged examples check cleanly', () => {
 describe('evaluation-depth limits are evaluation errors at the defining formula', () => {
   // `K` is defined on its own line and read later by the embedding, the value and the MLP gate.
   const defining = 'let K     = ';
-  it('20,000 unary minus signs: HW016 on the line of `let K`, nothing at the lines that use K', () => {
+  it('20,000 unary minus signs: HW031 on the line of `let K`, nothing at the lines that use K', () => {
     const src = replaceOnce(ADDER_10P, 'let K     = 1000', `let K     = ${'-'.repeat(20000)}1000`);
-    const d = expectOnly(src, 'HW016', defining, [/evaluat/, /nests more than 1000 levels/]);
+    const d = expectOnly(src, 'HW031', defining, [/evaluat/, /nests more than 1000 levels/]);
     expect(d.message).not.toMatch(/parse/);
   });
 
   it('20,000 chained `^1`: the same', () => {
     const src = replaceOnce(ADDER_10P, 'let K     = 1000', `let K     = 1000${'^1'.repeat(20000)}`);
-    expectOnly(src, 'HW016', defining, [/evaluat/, /nests more than 1000 levels/]);
+    expectOnly(src, 'HW031', defining, [/evaluat/, /nests more than 1000 levels/]);
   });
 
   it('a chain that only nests 900 deep evaluates: the limit is not lower than it says', () => {

@@ -5,7 +5,7 @@
 // token, the partition by split, and the samples.
 import { describe, expect, it } from 'vitest';
 import type { PromptSlot, TaskContract } from '../src/check/model.ts';
-import { AdditionSpec, type AdditionRegion, additionProblem } from '../src/prove/addition-spec.ts';
+import { AdditionSpec, type AdditionRegion, additionProblem } from '../src/prove/specs/addition-spec.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

@@ -4,12 +4,12 @@
 // form *evaluated at the same symbol values* (output symbols that are new, and the output's own
 // error, are free). This checks both the bounds and the correlations the forms claim.
 import { describe, expect, it } from 'vitest';
-import { AffineTensor, ProofLimit, SymbolAllocator, compact, constantTensor, toBox } from '../src/prove/affine-tensor.ts';
-import { binary, extremum, negate, unary, type OpContext } from '../src/prove/affine-ops.ts';
-import { matmulBilinear, matmulWithConstant, reduce } from '../src/prove/affine-linear.ts';
-import { attentionMix, softmaxLastAxis } from '../src/prove/attention-bounds.ts';
-import { decide, differenceBounds } from '../src/prove/certify.ts';
-import { floatModel } from '../src/prove/float-model.ts';
+import { AffineTensor, ProofLimit, SymbolAllocator, compact, constantTensor, toBox } from '../src/prove/domains/affine-tensor.ts';
+import { binary, extremum, negate, unary, type OpContext } from '../src/prove/ops/affine-ops.ts';
+import { matmulBilinear, matmulWithConstant, reduce } from '../src/prove/ops/affine-linear.ts';
+import { attentionMix, softmaxLastAxis } from '../src/prove/ops/attention-bounds.ts';
+import { decide, differenceBounds } from '../src/prove/search/certify.ts';
+import { floatModel } from '../src/prove/ops/float-model.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceSession } from 'onnxruntime-node';
 import { compileSource } from '../src/compile.ts';
 import type { FloatDType } from '../src/ir/types.ts';
-import { differenceBounds } from '../src/prove/certify.ts';
-import { GraphBounds } from '../src/prove/ir-bounds.ts';
-import { ProofLimit } from '../src/prove/affine-tensor.ts';
+import { differenceBounds } from '../src/prove/search/certify.ts';
+import { GraphBounds } from '../src/prove/graph/ir-bounds.ts';
+import { ProofLimit } from '../src/prove/domains/affine-tensor.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 
 const EXAMPLES = ['adder-10p-rope19', 'adder-130p-nanogpt-sinpe11'];

@@ -19,8 +19,8 @@ import {
   isub,
   itanh,
   type Interval,
-} from '../src/prove/interval.ts';
-import { domainProblem, relax, type UnaryFunction } from '../src/prove/relax.ts';
+} from '../src/prove/domains/interval.ts';
+import { domainProblem, relax, type UnaryFunction } from '../src/prove/ops/relax.ts';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 

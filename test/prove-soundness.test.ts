@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile.ts';
-import { prove, type ProofResult } from '../src/prove/prove.ts';
-import { ProofLimit } from '../src/prove/affine-tensor.ts';
+import { proofSpecFor, prove, type ProofResult } from '../src/prove/prove.ts';
+import { ProofLimit } from '../src/prove/domains/affine-tensor.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';
@@ -37,7 +37,7 @@ async function decode(onnx: Uint8Array, task: NonNullable<ReturnType<typeof comp
 
 async function expectRefutedAndReproduced(name: string, from: string, to: string): Promise<ProofResult> {
   const v = compileVariant(name, from, to);
-  const r = await prove(v.ir, v.task, { onnx: v.onnx, timeLimitSeconds: 120 });
+  const r = await prove(v.ir, proofSpecFor(v.task), { onnx: v.onnx, timeLimitSeconds: 120 });
   expect(r.status).toBe('refuted');
   const c = r.counterexample!;
   expect(c.expected).toBe(c.a + c.b);
@@ -50,7 +50,7 @@ async function expectRefutedAndReproduced(name: string, from: string, to: string
 describe('the examples', () => {
   it('adder-10p-rope19, float64: steps 0, 1, 9 and 10 are certified', async () => {
     const out = compileSource(source('adder-10p-rope19'), { dtype: 'float64' });
-    const r = await prove(out.ir!, out.model!.task!, { onnx: out.onnx!, onlySteps: [0, 1, 9, 10] });
+    const r = await prove(out.ir!, proofSpecFor(out.model!.task!), { onnx: out.onnx!, onlySteps: [0, 1, 9, 10] });
     expect(r.counterexample).toBeNull();
     expect(r.unknown).toBeNull();
     expect(r.per_step.map((s) => s.step)).toEqual([0, 1, 9, 10]);
@@ -64,7 +64,7 @@ describe('the examples', () => {
 
   it('adder-130p-nanogpt-sinpe11, float64: steps 0, 4 (the tightest) and 10 are certified', async () => {
     const out = compileSource(source('adder-130p-nanogpt-sinpe11'), { dtype: 'float64' });
-    const r = await prove(out.ir!, out.model!.task!, { onnx: out.onnx!, onlySteps: [0, 4, 10] });
+    const r = await prove(out.ir!, proofSpecFor(out.model!.task!), { onnx: out.onnx!, onlySteps: [0, 4, 10] });
     expect(r.counterexample).toBeNull();
     expect(r.unknown).toBeNull();
     // The design's smallest gap, 1 − 2δ at i = 25 (step 4), is about 0.0204.
@@ -80,7 +80,7 @@ describe('broken variants are refuted with a reproducible counterexample', () =>
     ['10p: RoPE period changed', 'adder-10p-rope19', 'let omega = 2 pi / 19', 'let omega = 2 pi / 18'],
     ['10p: value sign flipped', 'adder-10p-rope19', 'param wv  = -22 K', 'param wv  = 22 K'],
     ['130p: positional period changed', 'adder-130p-nanogpt-sinpe11', 'let theta = 2 pi / 11', 'let theta = 2 pi / 12'],
-    ['130p: output sign flipped', 'adder-130p-nanogpt-sinpe11', '[2, 0, 0, 0]                               # acc', '[-2, 0, 0, 0]                               # acc'],
+    ['130p: output sign flipped', 'adder-130p-nanogpt-sinpe11', '[2, 0, 0, 0]  # acc', '[-2, 0, 0, 0]  # acc'],
     ['130p: one digit of the head biased (rare failures)', 'adder-130p-nanogpt-sinpe11', 'param head_b = [-d^2 for d in 0..9]', 'param head_b = [-d^2 - (d == 7 ? 0.3 : 0) for d in 0..9]'],
   ])('%s', async (_, name, from, to) => {
     await expectRefutedAndReproduced(name, from, to);
@@ -99,7 +99,7 @@ describe('no variant is reported proved while the runtime gets an input wrong', 
   ];
   it.each(perturbations)('b_fc = [%d, %d, %d, %d]', async (...bias) => {
     const v = compileVariant('adder-130p-nanogpt-sinpe11', 'b_fc   = [-50, -150, -9045, -9055]', `b_fc   = [${bias.join(', ')}]`);
-    const r = await prove(v.ir, v.task, { onnx: v.onnx, onlySteps: [1], timeLimitSeconds: 60 });
+    const r = await prove(v.ir, proofSpecFor(v.task), { onnx: v.onnx, onlySteps: [1], timeLimitSeconds: 60 });
     if (r.status === 'refuted') {
       const c = r.counterexample!;
       expect(await decode(v.onnx, v.task, c.a, c.b)).toBe(c.got);
@@ -130,7 +130,7 @@ describe('graphs the prover cannot bound', () => {
     const ir = structuredClone(out.ir!);
     const relu = ir.nodes.find((n) => n.op === 'Relu')!;
     relu.op = 'Erf';
-    await expect(prove(ir, out.model!.task!, { onnx: out.onnx! })).rejects.toThrow(ProofLimit);
-    await expect(prove(ir, out.model!.task!, { onnx: out.onnx! })).rejects.toThrow(/Erf/);
+    await expect(prove(ir, proofSpecFor(out.model!.task!), { onnx: out.onnx! })).rejects.toThrow(ProofLimit);
+    await expect(prove(ir, proofSpecFor(out.model!.task!), { onnx: out.onnx! })).rejects.toThrow(/Erf/);
   });
 });

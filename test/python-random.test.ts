@@ -59,7 +59,7 @@ describe('seed 2025 AdderBoard pairs', () => {
 
 // Python prints every integer as a string so values beyond 2^53 survive JSON,
 // and floats via repr, whose shortest round-trip form parses back to the same double.
-const PY_STREAM = String.raw`
+const PY_STREAM = `
 import json, random, sys
 out = {}
 for s in sys.argv[1:]:

@@ -13,7 +13,7 @@ import { readPositions } from '../src/runtime/read-positions.ts';
 import { parseDataset } from '../src/verify/dataset.ts';
 import { stringTaskOf, stringCount } from '../src/verify/task.ts';
 import { verifyModel } from '../src/verify/verify-model.ts';
-import { proveByEnumeration } from '../src/prove/enumerate.ts';
+import { proveByEnumeration } from '../src/prove/search/enumerate.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAJORITY = readFileSync(join(ROOT, 'examples/zoo/majority.hw'), 'utf8');

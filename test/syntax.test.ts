@@ -118,7 +118,7 @@ describe('parsing the examples', () => {
     expect(g.kind).toBe('vector');
     if (g.kind !== 'vector') return;
     expect(g.items.map((i) => i.kind)).toEqual(['binary', 'binary']);
-    // (256/sqrt(2)) (-94) / sqrt(2): juxtaposition binds like `*`, left to right with `/`.
+    // (256 / sqrt(2)) (-94) / sqrt(2): juxtaposition binds like `*`, left to right with `/`.
     expect(show(g.items[0])).toBe('(/ (* (/ 256 sqrt(2)) (neg 94)) sqrt(2))');
     expect(show(g.items[1])).toBe('(/ (* (/ 256 sqrt(2)) K) sqrt(2))');
     const product = g.items[0].kind === 'binary' ? g.items[0].left : undefined;
@@ -289,8 +289,8 @@ describe('spans', () => {
     const gAt = posOf(SRC_10P, 'param G');
     expect(g.name.span).toMatchObject({ line: gAt.line, col: gAt.col + 'param '.length, endLine: gAt.line, endCol: gAt.col + 'param '.length });
     expect(textOf(SRC_10P, g.name.span)).toBe('G');
-    expect(textOf(SRC_10P, g.value.span)).toBe('[(256/sqrt(2)) (-94) / sqrt(2), (256/sqrt(2)) K / sqrt(2)]');
-    expect(textOf(SRC_10P, g.span)).toBe('param G   = [(256/sqrt(2)) (-94) / sqrt(2), (256/sqrt(2)) K / sqrt(2)]');
+    expect(textOf(SRC_10P, g.value.span)).toBe('[(256 / sqrt(2)) (-94) / sqrt(2), (256 / sqrt(2)) K / sqrt(2)]');
+    expect(textOf(SRC_10P, g.span)).toBe('param G   = [(256 / sqrt(2)) (-94) / sqrt(2), (256 / sqrt(2)) K / sqrt(2)]');
     const omega = decl(ast, 'omega').value;
     const omegaAt = posOf(SRC_10P, '2 pi / 19');
     expect(omega.span).toMatchObject({ line: omegaAt.line, col: omegaAt.col, endCol: omegaAt.col + '2 pi / 19'.length - 1 });
@@ -300,7 +300,7 @@ describe('spans', () => {
     const ast = parseClean(SRC_10P);
     const g = decl(ast, 'G').value;
     if (g.kind !== 'vector' || g.items[0].kind !== 'binary') throw new Error('unexpected shape');
-    expect(textOf(SRC_10P, g.items[0].span)).toBe('(256/sqrt(2)) (-94) / sqrt(2)');
+    expect(textOf(SRC_10P, g.items[0].span)).toBe('(256 / sqrt(2)) (-94) / sqrt(2)');
     expect(textOf(SRC_10P, g.items[0].right.span)).toBe('sqrt(2)');
     const call = g.items[0].right;
     expect(call.kind === 'call' && textOf(SRC_10P, call.calleeSpan)).toBe('sqrt');

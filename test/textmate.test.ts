@@ -202,7 +202,7 @@ describe('scopes on example lines (approximate tokenizer, see the header)', () =
   it('comments, strings and the model name', () => {
     const header = src10.split('\n')[0];
     expect(scopeOf(header, header)).toBe('comment.line.number-sign.handwire');
-    const name = lineOf(src10, 'name    "adder-10p-rope19"');
+    const name = lineOf(src10, 'name   "adder-10p-rope19"');
     expect(scopeOf(name, '"adder-10p-rope19"')).toBe('string.quoted.double.handwire');
     expect(scopeOf('tricks ["a \\" b", "c"]', '"a \\" b"')).toBe('string.quoted.double.handwire');
     const model = lineOf(src10, 'model adder_10p_rope19');

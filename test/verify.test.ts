@@ -435,7 +435,7 @@ describe.concurrent('handwire verify', () => {
     expect(r.code).toBe(1);
     const before = source.slice(0, source.indexOf('decode 9000'));
     const at = `${before.split('\n').length}:${before.length - before.lastIndexOf('\n')}`;
-    expect(r.stderr).toContain(`long-task.hw:${at}: error HW016`);
+    expect(r.stderr).toContain(`long-task.hw:${at}: error HW029`);
     expect(r.stderr).toMatch(/over the context limit of 8192/);
     expect(r.stderr.match(/error HW/g)).toHaveLength(1);
   });

@@ -56,7 +56,8 @@ for (const file of opts._) {
           console.log(`| ${d.name} | ${dtype} | ${device} | – | ${cell.decoder} | ${cell.batch} | skipped (deadline) | | |`);
           continue;
         }
-        const opened = (sessions[cell.decoder] ??= await open(cell.decoder === 'full' ? full : dec.onnx, dtype, device, threads));
+        sessions[cell.decoder] ??= await open(cell.decoder === 'full' ? full : dec.onnx, dtype, device, threads);
+        const opened = sessions[cell.decoder];
         if (opened.notice && !told) { console.error(opened.notice); told = true; }
         const decode = cell.decoder === 'full' ? hw.greedyDecode : hw.incrementalDecode;
         const run = () => decode(opened.session, ps, d.task.decode, { batchSize: cell.batch });

@@ -2,18 +2,19 @@
 //
 // Classes (issue: "settle the counting argument mechanically"):
 // - free parameter: declared with `param`; counted once however often it is used;
-// - derived: a weight that moves when a parameter moves (a formula of parameters and constants);
+// - derived: a weight computed from a parameter (a formula of parameters and constants);
 // - literal constant: a weight that does not depend on any parameter and is not 0 or ±1, or a fixed
 //   constant (a number or `let` value) written into a formula that also uses parameters;
 // - fixed encoding: positional tables, RoPE angles and score tables (functions of positions only);
 // - structural: 0 and ±1 entries that select and route, the standard 1/sqrt(dim) score scale.
 //
-// Dependence on parameters is measured, not guessed: the model is checked a second time with every
-// parameter shifted by a small distinct amount, and the entries that change are the derived ones.
+// Dependence on parameters is read from the checker's dependency log (./dependencies.ts): while
+// the model is checked, once, the evaluator records for every number the parameters it was
+// computed from, and a weight entry whose log names a parameter is derived. Nothing is re-run.
 import type { ModelAst, Span } from '../syntax/ast.ts';
 import { hasErrors } from '../diagnostics.ts';
-import { checkModel, type FormulaLog } from './check-model.ts';
-import { ModelChecker } from './check-model.ts';
+import { checkModel, type FormulaLog, type ModelChecker } from './check-model.ts';
+import { NO_PARAMS, type DependencyLog, type ParamSet } from './dependencies.ts';
 import type { AffineMap, Audit, AuditedLiteral, AuditedParam, AuditedTensor, CheckedModel, NormSpec, NumberClass } from './model.ts';
 
 export type { Audit, AuditedLiteral, AuditedParam, AuditedTensor, NumberClass } from './model.ts';
@@ -23,6 +24,9 @@ interface Tensor {
   kind: 'weight' | 'encoding';
   span: Span;
   values: ArrayLike<number>;
+  /** The dependency log's key for these numbers: the array itself, or the object holding a single
+   * number (an attention block for its scale, a halting test for its bias). */
+  logKey: object;
   /** Entries exempt from the literal count (e.g. a standard score scale). */
   structural?: (v: number) => boolean;
 }
@@ -31,23 +35,23 @@ const isRouting = (v: number) => v === 0 || v === 1 || v === -1 || v === -Infini
 
 function mapTensors(name: string, m: AffineMap): Tensor[] {
   return [
-    { name: `${name}.weight`, kind: 'weight', span: m.span, values: m.weight.data },
-    { name: `${name}.bias`, kind: 'weight', span: m.span, values: m.bias },
+    { name: `${name}.weight`, kind: 'weight', span: m.span, values: m.weight.data, logKey: m.weight.data },
+    { name: `${name}.bias`, kind: 'weight', span: m.span, values: m.bias, logKey: m.bias },
   ];
 }
 
 function normTensors(name: string, n: NormSpec): Tensor[] {
   if (n.kind === 'none') return [];
   const out: Tensor[] = [];
-  if (n.weight) out.push({ name: `${name}.weight`, kind: 'weight', span: n.span, values: n.weight });
-  if (n.kind === 'layernorm' && n.bias) out.push({ name: `${name}.bias`, kind: 'weight', span: n.span, values: n.bias });
+  if (n.weight) out.push({ name: `${name}.weight`, kind: 'weight', span: n.span, values: n.weight, logKey: n.weight });
+  if (n.kind === 'layernorm' && n.bias) out.push({ name: `${name}.bias`, kind: 'weight', span: n.span, values: n.bias, logKey: n.bias });
   return out;
 }
 
-/** Every number of a checked model, in a fixed order (so two checks of one file line up). */
+/** Every number of a checked model, in a fixed order. */
 export function modelTensors(m: CheckedModel, embedSpan: Span): Tensor[] {
-  const out: Tensor[] = [{ name: `embed.${m.embeddingName}`, kind: 'weight', span: embedSpan, values: m.embedding.data }];
-  if (m.position) out.push({ name: 'position', kind: 'encoding', span: embedSpan, values: m.position.data });
+  const out: Tensor[] = [{ name: `embed.${m.embeddingName}`, kind: 'weight', span: embedSpan, values: m.embedding.data, logKey: m.embedding.data }];
+  if (m.position) out.push({ name: 'position', kind: 'encoding', span: embedSpan, values: m.position.data, logKey: m.position.data });
   const seen = new Set<object>();
   m.layers.forEach((layer) => {
     layer.components.forEach((c, ci) => {
@@ -59,9 +63,9 @@ export function modelTensors(m: CheckedModel, embedSpan: Span): Tensor[] {
         out.push(...mapTensors(`${p}.q`, c.q), ...mapTensors(`${p}.k`, c.k), ...mapTensors(`${p}.v`, c.v));
         out.push(...normTensors(`${p}.q_norm`, c.qNorm), ...normTensors(`${p}.k_norm`, c.kNorm));
         const standard = 1 / Math.sqrt(c.dim);
-        out.push({ name: `${p}.scale`, kind: 'weight', span: c.span, values: [c.scale], structural: (v) => v === standard || v === 1 });
-        if (c.rope) out.push({ name: `${p}.rope`, kind: 'encoding', span: c.rope.span, values: c.rope.angles });
-        if (c.scoreBias) out.push({ name: `${p}.score_bias`, kind: 'encoding', span: c.span, values: c.scoreBias });
+        out.push({ name: `${p}.scale`, kind: 'weight', span: c.span, values: [c.scale], logKey: c, structural: (v) => v === standard || v === 1 });
+        if (c.rope) out.push({ name: `${p}.rope`, kind: 'encoding', span: c.rope.span, values: c.rope.angles, logKey: c.rope.angles });
+        if (c.scoreBias) out.push({ name: `${p}.score_bias`, kind: 'encoding', span: c.span, values: c.scoreBias, logKey: c.scoreBias });
         out.push(...mapTensors(`${p}.out`, c.out));
       } else {
         out.push(...normTensors(`${p}.pre_norm`, c.pre));
@@ -76,8 +80,8 @@ export function modelTensors(m: CheckedModel, embedSpan: Span): Tensor[] {
   for (const loop of m.loops ?? []) {
     if (!loop.halt) continue;
     const p = `${m.layers[loop.start].name.replace(/\.0$/, '')}.until`;
-    out.push({ name: `${p}.weight`, kind: 'weight', span: loop.halt.span, values: loop.halt.weight });
-    out.push({ name: `${p}.bias`, kind: 'weight', span: loop.halt.span, values: [loop.halt.bias] });
+    out.push({ name: `${p}.weight`, kind: 'weight', span: loop.halt.span, values: loop.halt.weight, logKey: loop.halt.weight });
+    out.push({ name: `${p}.bias`, kind: 'weight', span: loop.halt.span, values: [loop.halt.bias], logKey: loop.halt });
   }
   out.push(...normTensors('final_norm', m.final));
   out.push(...mapTensors('head', m.head));
@@ -86,15 +90,28 @@ export function modelTensors(m: CheckedModel, embedSpan: Span): Tensor[] {
 
 const fmt = (v: number) => String(v);
 
+/** What a check must keep for the audit: the constants of every weight formula and the
+ * dependency log. */
+export const AUDIT_CHECK_OPTIONS = { logFormulas: true, logDependencies: true } as const;
+
+/** Checks `ast` once, keeping what the audit reads, and audits the result. */
 export function auditModel(ast: ModelAst, source: string): { audit?: Audit; model?: CheckedModel } {
-  const checker = new ModelChecker(ast, source, { logFormulas: true });
-  const model = checker.run();
-  if (!model || hasErrors(checker.diags)) return {};
-  const shifted = checkModel(ast, source, { perturbParams: true }).model;
+  const { model, checker, diagnostics } = checkModel(ast, source, AUDIT_CHECK_OPTIONS);
+  if (!model || hasErrors(diagnostics)) return {};
+  return { model, audit: auditChecked(model, checker) };
+}
+
+/** The parameters behind each entry of a tensor, from the log; an entry the log lacks (none should)
+ * counts as reading no parameter. */
+export function tensorDependencies(t: Tensor, log: DependencyLog | undefined): readonly ParamSet[] {
+  return log?.get(t.logKey) ?? Array.from({ length: t.values.length }, () => NO_PARAMS);
+}
+
+/** The audit of a model checked with AUDIT_CHECK_OPTIONS, from its checker's logs. */
+export function auditChecked(model: CheckedModel, checker: ModelChecker): Audit {
+  const ast = checker.ast;
   const embedSpan = ast.embed?.span ?? ast.span;
   const tensors = modelTensors(model, embedSpan);
-  const moved = shifted ? modelTensors(shifted, embedSpan) : undefined;
-  const approximate = !moved || moved.length !== tensors.length;
 
   const literalMap = new Map<string, AuditedLiteral>();
   const addLiteral = (value: number, kind: AuditedLiteral['kind'], where: AuditedLiteral['where'][number]) => {
@@ -105,17 +122,16 @@ export function auditModel(ast: ModelAst, source: string): { audit?: Audit; mode
     literalMap.set(key, entry);
   };
 
-  const audited: AuditedTensor[] = tensors.map((t, ti) => {
+  const audited: AuditedTensor[] = tensors.map((t) => {
     const counts: Record<NumberClass, number> = { 'free parameter': 0, derived: 0, 'literal constant': 0, 'fixed encoding': 0, structural: 0 };
-    const other = approximate ? undefined : moved![ti];
+    const deps = t.kind === 'weight' ? tensorDependencies(t, checker.ev.log) : [];
     for (let i = 0; i < t.values.length; i++) {
       const v = t.values[i];
       if (t.kind === 'encoding') {
         counts['fixed encoding']++;
         continue;
       }
-      const depends = other ? !Object.is(other.values[i], v) : false;
-      if (depends) counts.derived++;
+      if (deps[i]!.length > 0) counts.derived++;
       else if (isRouting(v) || t.structural?.(v)) counts.structural++;
       else {
         counts['literal constant']++;
@@ -148,7 +164,7 @@ export function auditModel(ast: ModelAst, source: string): { audit?: Audit; mode
     }));
   const adderboard = params.reduce((n, p) => n + p.count, 0);
   const literals = [...literalMap.values()].sort((a, b) => a.where[0].line - b.where[0].line || a.where[0].col - b.where[0].col || a.value - b.value);
-  return { model, audit: { adderboard, strict: adderboard + literals.length, params, literals, tensors: audited, approximate } };
+  return { adderboard, strict: adderboard + literals.length, params, literals, tensors: audited };
 }
 
 /** The declarations and blocks that read a parameter (directly or through lets). */

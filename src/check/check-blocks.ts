@@ -4,13 +4,14 @@
 import type { ComponentAst, Expr, Setting, WriteStmt } from '../syntax/ast.ts';
 import { diag } from '../diagnostics.ts';
 import { EvalError, flatten, Scope } from './evaluate.ts';
-import { affineMap, type InputNames } from './linear-map.ts';
+import { affineMap } from './linear-map.ts';
 import { writeMap } from './check-writes.ts';
 import type { Activation, AffineMap, AttentionSpec, ComponentSpec, MlpSpec, NormSpec } from './model.ts';
 import { collectSettings, type Schema } from './settings.ts';
 import type { CheckContext } from './context.ts';
 import { LIMITS } from '../limits.ts';
 import { evaluateLength, readsLength, stageLength, type LengthExpr } from './length-formula.ts';
+import { entryParams, NO_PARAMS, type ParamSet } from './dependencies.ts';
 
 const NORM_HELP = 'write `none`, `rms(eps: 1e-6)`, `rms(weight: w, eps: 1e-6)` or `layernorm(weight: w, bias: b, eps: 1e-5)`';
 
@@ -73,7 +74,7 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
     return undefined;
   }
   if (heads * Math.max(dim, valueDim) > LIMITS.headsTimesDim) {
-    c.diags.push(diag('HW016', `heads × dim = ${heads * Math.max(dim, valueDim)} is over the limit of ${LIMITS.headsTimesDim}`, span));
+    c.diags.push(diag('HW029', `heads × dim = ${heads * Math.max(dim, valueDim)} is over the limit of ${LIMITS.headsTimesDim}`, span));
     return undefined;
   }
   const d = c.channels.length;
@@ -113,9 +114,12 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   }
   const rope = s.get('rope') ? ropeTable(c, s.get('rope')!, dim) : undefined;
   const scaleSetting = s.get('scale');
+  let scaleDeps: ParamSet[] | undefined;
   const scale = scaleSetting
     ? c.guard(() => {
-        const v = c.markRead(() => c.evaluate(scaleSetting.value!)).value;
+        const tracked = c.markRead(() => c.evaluateTracked(scaleSetting.value!)).value;
+        const v = tracked.value;
+        if (tracked.deps) scaleDeps = entryParams(tracked.deps);
         if (typeof v !== 'number') throw c.ev.error('HW021', 'the score scale must be a single number', scaleSetting.value!.span);
         if (!Number.isFinite(v)) throw c.ev.error('HW014', 'the score scale is not finite', scaleSetting.value!.span);
         return v;
@@ -124,7 +128,7 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   const causal = s.has('causal');
   // The causal mask is a score table too (a bias table is limited in biasTable), built per head.
   if (causal && !s.get('bias') && heads * c.context * c.context > LIMITS.tableEntries) {
-    c.diags.push(diag('HW016', `the causal mask would have ${heads * c.context * c.context} entries (limit ${LIMITS.tableEntries})`, s.get('causal')!.span, {
+    c.diags.push(diag('HW029', `the causal mask would have ${heads * c.context * c.context} entries (limit ${LIMITS.tableEntries})`, s.get('causal')!.span, {
       hint: `${heads} head${heads === 1 ? '' : 's'} × context ${c.context}²`,
     }));
   }
@@ -135,12 +139,15 @@ function checkAttention(c: CheckContext, settings: Setting[], writes: WriteStmt[
   const out = writeMap(c, writes, { size: heads * valueDim, scalars: [], vectors: [{ name: 'out', start: 0, length: heads * valueDim }] }, span, 'attention');
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
   if (!q || !k || !v || !pre || !post || !qNorm || !kNorm || scale === undefined || !out) return undefined;
-  return {
+  const spec: AttentionSpec = {
     kind: 'attention', heads, kvHeads, dim, valueDim, pre, post, q, k, v, qNorm, kNorm, rope, scale, causal,
     scoreBias: scoreBias ?? (causal ? causalTable(heads, c.context) : undefined),
     scoreBiasLength,
     softmax1: s.has('softmax1'), out, span,
   };
+  // The score scale is one number, logged under its block (a default scale reads nothing).
+  c.ev.log?.record(spec, scaleDeps ?? [NO_PARAMS]);
+  return spec;
 }
 
 function causalTable(heads: number, context: number): Float64Array {
@@ -187,7 +194,7 @@ function scoreTableFits(c: CheckContext, st: Setting, heads: number, n: number):
     return false;
   }
   if (heads * n * n > LIMITS.tableEntries) {
-    c.diags.push(diag('HW016', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
+    c.diags.push(diag('HW029', `the score table would have ${heads * n * n} entries (limit ${LIMITS.tableEntries})`, st.span));
     return false;
   }
   return true;
@@ -307,7 +314,7 @@ function checkMlp(c: CheckContext, settings: Setting[], writes: WriteStmt[], spa
   const hiddenWidth = width ?? (inMap ?? gate)?.weight.rows;
   // Without `width` the maps set the width; it has the same limit as a written one.
   if (hiddenWidth !== undefined && hiddenWidth > LIMITS.headsTimesDim) {
-    c.diags.push(diag('HW016', `the mlp has ${hiddenWidth} hidden units (limit ${LIMITS.headsTimesDim})`, (inMap ?? gate)?.span ?? span));
+    c.diags.push(diag('HW029', `the mlp has ${hiddenWidth} hidden units (limit ${LIMITS.headsTimesDim})`, (inMap ?? gate)?.span ?? span));
     return undefined;
   }
   if (gate && up && gate.weight.rows !== up.weight.rows) {
@@ -362,10 +369,13 @@ export function checkNorm(c: CheckContext, e: Expr, size: number, what: string):
   const vector = (name: string): Float64Array | undefined => {
     const ex = args.get(name);
     if (!ex) return undefined;
-    const v = flatten(c.markRead(() => c.evaluate(ex)).value);
+    const tracked = c.markRead(() => c.evaluateTracked(ex)).value;
+    const v = flatten(tracked.value);
     if (v.length !== size) throw c.ev.error('HW013', `${what} ${name} has ${v.length} entries but normalises ${size} values`, ex.span);
     if (v.some((x) => !Number.isFinite(x))) throw c.ev.error('HW014', `${what} ${name} is not finite`, ex.span);
-    return Float64Array.from(v);
+    const out = Float64Array.from(v);
+    if (tracked.deps) c.ev.log?.record(out, entryParams(tracked.deps));
+    return out;
   };
   const epsExpr = args.get('eps');
   let eps = e.callee === 'rms' ? 1e-6 : 1e-5;

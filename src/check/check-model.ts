@@ -14,13 +14,15 @@ import { LIMITS } from '../limits.ts';
 import type { CheckContext } from './context.ts';
 import { evaluateLength, lengthsToCheck, readsLength, stageLength } from './length-formula.ts';
 import type { LengthColumn } from './model.ts';
+import { DependencyLog, entryParams, NO_PARAMS, parameterDeps, unionEntries, type Deps, type ParamSet } from './dependencies.ts';
 
 
 export interface CheckOptions {
   /** Record every weight formula's fixed constants (for the parameter audit). */
   logFormulas?: boolean;
-  /** Shift every parameter by a small, distinct amount: weights that move depend on parameters. */
-  perturbParams?: boolean;
+  /** Keep the dependency log: for every weight entry, the parameters it was computed from (for the
+   * parameter audit; see ./dependencies.ts). */
+  logDependencies?: boolean;
 }
 
 export interface LiteralUse {
@@ -36,17 +38,11 @@ export interface FormulaLog {
   literals: LiteralUse[];
 }
 
-/** v + ε(1 + |v|) with ε distinct per parameter: moves every value (zeros and ±1 too), and two
- * parameters do not move a weight by amounts that cancel by accident. */
-function perturb(v: Value, index: number): Value {
-  const eps = 2 ** -10 * (1 + index / 7);
-  const f = (x: Value): Value => (Array.isArray(x) ? x.map(f) : typeof x === 'number' ? x + eps * (1 + Math.abs(x)) : x);
-  return f(v);
-}
-
 export interface CheckResult {
   model?: CheckedModel;
   diagnostics: Diagnostic[];
+  /** The checker itself: the audit reads its formula and dependency logs. */
+  checker: ModelChecker;
 }
 
 export function checkModel(ast: ModelAst, source: string, opts: CheckOptions = {}): CheckResult {
@@ -59,7 +55,7 @@ export function checkModel(ast: ModelAst, source: string, opts: CheckOptions = {
     const message = err instanceof Error ? err.message : String(err);
     c.diags.push(diag('HW099', `internal error while checking: ${message}`, NO_SPAN, { hint: 'this is a bug in handwire: please report it with this source file' }));
   }
-  return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags };
+  return { model: hasErrors(c.diags) ? undefined : model, diagnostics: c.diags, checker: c };
 }
 
 export class ModelChecker implements CheckContext {
@@ -72,7 +68,6 @@ export class ModelChecker implements CheckContext {
   residualInputs: InputNames = { size: 0, scalars: [], vectors: [] };
   channelGroups = new Map<string, { start: number; length: number }>();
   context = 0;
-  private perturbIndex = 0;
   /** Items whose declaration was refused: checks that depend on them stay silent, so one mistake
    * gives one error (the vocabulary size feeds the task, embedding and head; the residual's width
    * every table and projection). */
@@ -83,7 +78,15 @@ export class ModelChecker implements CheckContext {
   readonly formulas: FormulaLog[] = [];
   private literals: LiteralUse[] | undefined;
 
-  constructor(readonly ast: ModelAst, readonly source: string, readonly opts: CheckOptions = {}) {}
+  constructor(readonly ast: ModelAst, readonly source: string, readonly opts: CheckOptions = {}) {
+    if (opts.logDependencies) this.ev.log = new DependencyLog();
+  }
+
+  /** Evaluates in the global scope (or `scope`), with the dependencies of every number when the
+   * dependency log is kept. */
+  evaluateTracked(e: Expr, scope: Scope = this.scope): { value: Value; deps?: Deps } {
+    return this.ev.log ? this.ev.evaluateTracked(e, scope) : { value: this.ev.evaluate(e, scope) };
+  }
 
   run(): CheckedModel | undefined {
     const ast = this.ast;
@@ -217,7 +220,7 @@ export class ModelChecker implements CheckContext {
         seen.add(n);
       }
       if (v.names.length === 0) {
-        this.diags.push(diag('HW016', 'the vocabulary is empty', v.span));
+        this.diags.push(diag('HW028', 'the vocabulary is empty', v.span));
         this.refused.add('vocab');
       }
       return { vocab: Math.max(1, v.names.length), tokenNames: v.names };
@@ -266,8 +269,13 @@ export class ModelChecker implements CheckContext {
       seen.set(name, ch.name.span);
       const start = this.channels.length;
       if (ch.count !== undefined) {
-        if (!Number.isInteger(ch.count) || ch.count < 1 || start + ch.count > LIMITS.channels) {
-          this.diags.push(diag('HW016', `channel group size ${ch.count} is out of range`, ch.span));
+        // A group over the limit by itself is a number out of range (HW016); one that only overflows
+        // the channels before it is a total over the limit (HW029), fixed by shrinking any group.
+        const outOfRange = !Number.isInteger(ch.count) || ch.count < 1 || ch.count > LIMITS.channels;
+        if (outOfRange || start + ch.count > LIMITS.channels) {
+          this.diags.push(outOfRange
+            ? diag('HW016', `channel group size ${ch.count} is out of range (1..${LIMITS.channels})`, ch.span)
+            : diag('HW029', `${start} channels before it and ${ch.count} in this group are ${start + ch.count} residual channels, over the limit of ${LIMITS.channels}`, ch.span));
           this.refused.add('residual');
           this.ev.poisoned.add(name);
           continue;
@@ -282,7 +290,7 @@ export class ModelChecker implements CheckContext {
       }
     }
     if (this.channels.length > LIMITS.channels) {
-      this.diags.push(diag('HW016', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
+      this.diags.push(diag('HW029', `${this.channels.length} residual channels is over the limit of ${LIMITS.channels}`, r.span));
       this.refused.add('residual');
     }
     this.residualInputs.size = this.channels.length;
@@ -348,7 +356,7 @@ export class ModelChecker implements CheckContext {
     const decodeSetting = task.settings.find((st) => st.name.name === 'decode');
     const steps = decodeSetting ? { message: `\`decode ${decode}\` is set here`, span: decodeSetting.span } : undefined;
     const [at, other] = promptLength >= decode ? [prompt, steps] : [steps, prompt];
-    return diag('HW016', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
+    return diag('HW029', `the task needs ${needed} positions (prompt ${promptLength} + decode ${decode} − 1), over the context limit of ${LIMITS.context}`, at?.span ?? task.span, {
       related: other ? [other] : undefined,
       hint: `shorten the prompt or decode fewer tokens: prompt + decode may be at most ${LIMITS.context + 1}`,
     });
@@ -386,12 +394,12 @@ export class ModelChecker implements CheckContext {
         this.values.set(name, { name, kind: 'let', shape: [], values: [], span: d.name.span, uses: [], used: false });
         continue;
       }
-      const result = this.guard(() => this.markRead(() => this.evaluate(d.value)));
+      const result = this.guard(() => this.markRead(() => this.evaluateTracked(d.value)));
       if (!result) {
         this.ev.poisoned.add(name);
         continue;
       }
-      const value = result.value;
+      const { value, deps } = result.value;
       const flat = flatten(value);
       if (typeof value === 'boolean' || flat.some((x) => typeof x !== 'number' || Number.isNaN(x))) {
         this.diags.push(diag('HW021', `\`${name}\` must be a number, vector or matrix`, d.value.span));
@@ -403,13 +411,8 @@ export class ModelChecker implements CheckContext {
         this.ev.poisoned.add(name);
         continue;
       }
-      const perturbed = d.kind === 'param' && this.opts.perturbParams ? perturb(value, this.perturbIndex++) : undefined;
-      if (perturbed !== undefined) {
-        this.scope.set(name, perturbed);
-        this.values.set(name, { name, kind: d.kind, shape: shapeOf(perturbed), values: flatten(perturbed), span: d.name.span, uses: [name], used: false });
-        continue;
-      }
-      this.scope.set(name, value);
+      // A parameter's entries come from the parameter, whatever formula wrote its value.
+      this.scope.set(name, value, deps && (d.kind === 'param' ? parameterDeps(value, name) : deps));
       this.values.set(name, {
         name,
         kind: d.kind,
@@ -447,29 +450,38 @@ export class ModelChecker implements CheckContext {
     }
     // Vocab and channels are each within their limits, but their product can still be gigabytes.
     if (vocab * d > LIMITS.tableEntries) {
-      this.diags.push(diag('HW016', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
+      this.diags.push(diag('HW029', `the embedding table would have ${vocab} × ${d} = ${vocab * d} entries (limit ${LIMITS.tableEntries})`, e.span));
       return undefined;
     }
     return this.guard(() => this.markRead(() => {
       const data = new Float64Array(vocab * d);
+      // The embedding's dependencies, row by row: the log's entry for the table, and the table's
+      // when a later formula (a head) reads it by name.
+      const rowDeps: Deps[] = [];
       if (e.indexVar) {
         for (let t = 0; t < vocab; t++) {
           const s = this.scope.child();
           s.set(e.indexVar.name, t);
-          const row = flatten(this.evaluate(e.value, s));
+          const tracked = this.evaluateTracked(e.value, s);
+          const row = flatten(tracked.value);
           if (row.length !== d) throw this.ev.error('HW013', `embedding row ${t} has ${row.length} entries but the residual has ${d} channels`, e.value.span, `channels: ${this.channels.join(', ')}`);
           row.forEach((v, i) => (data[t * d + i] = v));
+          if (tracked.deps) rowDeps.push(tracked.deps);
         }
       } else {
-        const m = this.evaluate(e.value);
+        const tracked = this.evaluateTracked(e.value);
+        const m = tracked.value;
         const shape = shapeOf(m);
         if (shape.length !== 2 || shape[0] !== vocab || shape[1] !== d) {
           throw this.ev.error('HW013', `the embedding must be ${vocab} × ${d} (vocab × channels), not ${shape.join(' × ') || 'a scalar'}`, e.value.span);
         }
         flatten(m).forEach((v, i) => (data[i] = v));
+        if (tracked.deps) rowDeps.push(...(tracked.deps as Deps[]));
       }
       for (const v of data) if (!Number.isFinite(v)) throw this.ev.error('HW014', 'the embedding has an entry that is not finite', e.value.span);
-      this.scope.set(e.name.name, Array.from({ length: vocab }, (_, t) => Array.from(data.subarray(t * d, (t + 1) * d))));
+      const tracked = this.ev.log !== undefined;
+      if (tracked) this.ev.log!.record(data, entryParams(rowDeps));
+      this.scope.set(e.name.name, Array.from({ length: vocab }, (_, t) => Array.from(data.subarray(t * d, (t + 1) * d))), tracked ? rowDeps : undefined);
       return { rows: vocab, cols: d, data };
     }))?.value;
   }
@@ -583,8 +595,12 @@ export class ModelChecker implements CheckContext {
       }));
       return undefined;
     }
-    if (value < 1 || value * item.layers.length > LIMITS.layers) {
-      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers} layers in all)`, item.timesSpan));
+    if (value < 1 || value > LIMITS.layers) {
+      this.diags.push(diag('HW016', `repeat count ${value} is out of range (1..${LIMITS.layers})`, item.timesSpan));
+      return undefined;
+    }
+    if (value * item.layers.length > LIMITS.layers) {
+      this.diags.push(diag('HW029', `repeat ${value} × ${item.layers.length} layers is ${value * item.layers.length} layers, over the limit of ${LIMITS.layers}`, item.timesSpan));
       return undefined;
     }
     return value;
@@ -601,7 +617,14 @@ export class ModelChecker implements CheckContext {
     // a > b is a − b > 0; a < b is b − a > 0.
     const sign = e.op === '>' || e.op === '>=' ? 1 : -1;
     const weight = left.weight.data.map((w, j) => sign * (w - right.weight.data[j]));
-    return { weight, bias: sign * (left.bias[0] - right.bias[0]), strict: e.op === '>' || e.op === '<', span: e.span };
+    const halt: HaltSpec = { weight, bias: sign * (left.bias[0] - right.bias[0]), strict: e.op === '>' || e.op === '<', span: e.span };
+    const log = this.ev.log;
+    if (log) {
+      // A difference of the two sides: each entry comes from what either side's entry came from.
+      log.record(weight, unionEntries(log.get(left.weight.data) ?? [], log.get(right.weight.data) ?? []));
+      log.record(halt, unionEntries(log.get(left.bias) ?? [], log.get(right.bias) ?? []));
+    }
+    return halt;
   }
 
   private layer(l: ModelAst['body'][number] & { components: unknown }, name: string): LayerSpec {
@@ -626,7 +649,9 @@ export class ModelChecker implements CheckContext {
         return undefined;
       }
       if (!embedding) return undefined;
-      return { weight: embedding, bias: new Float64Array(vocab), biasIsZero: true, span: h.span };
+      const bias = new Float64Array(vocab);
+      this.ev.log?.record(bias, new Array<ParamSet>(vocab).fill(NO_PARAMS)); // all zeros: from no parameter
+      return { weight: embedding, bias, biasIsZero: true, span: h.span };
     }
     return this.guard(() => this.markRead(() => affineMap(this.ev, h.value!, this.scope, this.residualInputs, 'the head', vocab, { allowMinusInfBias: true })).value);
   }

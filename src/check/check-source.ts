@@ -3,7 +3,7 @@
 import { parse } from '../syntax/parse.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import { checkModel } from './check-model.ts';
-import { auditModel } from './audit.ts';
+import { AUDIT_CHECK_OPTIONS, auditChecked } from './audit.ts';
 import type { CheckedModel } from './model.ts';
 
 export interface CheckOutput {
@@ -20,11 +20,12 @@ export interface CheckSourceOptions {
 export function checkSource(source: string, opts: CheckSourceOptions = {}): CheckOutput {
   const parsed = parse(source);
   if (!parsed.ast || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
-  const checked = checkModel(parsed.ast, source);
-  if (!checked.model) return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics] };
-  // The audit checks the file twice more (once recording constants, once with every parameter
-  // nudged) to classify every number; a clean check has already succeeded, so it cannot fail here.
-  if (opts.audit === false) return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], model: checked.model };
-  const { audit } = auditModel(parsed.ast, source);
-  return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics], model: { ...checked.model, audit } };
+  // One check: with the audit, it also keeps the logs the audit reads (each weight formula's
+  // constants, and for every number the parameters it was computed from).
+  const audit = opts.audit !== false;
+  const checked = checkModel(parsed.ast, source, audit ? AUDIT_CHECK_OPTIONS : {});
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+  if (!checked.model) return { diagnostics };
+  if (!audit) return { diagnostics, model: checked.model };
+  return { diagnostics, model: { ...checked.model, audit: auditChecked(checked.model, checked.checker) } };
 }

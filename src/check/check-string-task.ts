@@ -100,7 +100,7 @@ function stringInputs(c: CheckContext, t: TaskAst, tokenNames: string[] | undefi
         c.diags.push(diag('HW011', `"${name}" appears twice in the alphabet`, input.alphabet.span));
       } else alphabet.push(id);
     }
-    if (input.alphabet.tokens.length === 0) c.diags.push(diag('HW016', 'the alphabet is empty', input.alphabet.span));
+    if (input.alphabet.tokens.length === 0) c.diags.push(diag('HW028', 'the alphabet is empty', input.alphabet.span));
     for (const n of input.names) {
       if (inputs.some((o) => o.name === n.name)) c.diags.push(diag('HW011', `input \`${n.name}\` is declared twice`, n.span));
       else inputs.push({ name: n.name, alphabet, minLength: min, maxLength: max });

@@ -93,7 +93,7 @@ export function checkTask(c: CheckContext, t: TaskAst, vocab: number, tokenNames
       for (let i = 0; i < op.digits; i++) prompt.push({ kind: 'digit', operand: op.name, place: order === 'lsb' ? i : op.digits - 1 - i });
     }
   }
-  if (prompt.length > 10_000) c.diags.push(diag('HW016', `the prompt has ${prompt.length} tokens (limit 10000)`, t.prompt!.span));
+  if (prompt.length > 10_000) c.diags.push(diag('HW029', `the prompt has ${prompt.length} tokens (limit 10000)`, t.prompt!.span));
   if (vocab < 10) c.diags.push(diag('HW026', `digit tasks need tokens 0..9, but the vocabulary has ${vocab}`, t.span));
 
   // `input` and `prompt` have their own syntax; one that does not fit it reaches here as a setting.

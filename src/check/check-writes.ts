@@ -9,6 +9,7 @@ import type { Scope } from './evaluate.ts';
 import { affineMap, type InputNames } from './linear-map.ts';
 import type { AffineMap } from './model.ts';
 import type { CheckContext } from './context.ts';
+import { NO_PARAMS, unionParams, type ParamSet } from './dependencies.ts';
 
 /** How many writes the loops around one `write` may unroll into: a block's map is a matrix of at
  * most LIMITS.channels rows, so far more writes than that can only be a mistake. */
@@ -20,6 +21,9 @@ export function writeMap(c: CheckContext, writes: WriteStmt[], inputs: InputName
   const d = c.channels.length;
   const weight = new Float64Array(d * inputs.size);
   const bias = new Float64Array(d);
+  const log = c.ev.log;
+  const weightDeps: ParamSet[] = log ? new Array(weight.length).fill(NO_PARAMS) : [];
+  const biasDeps: ParamSet[] = log ? new Array(d).fill(NO_PARAMS) : [];
   if (writes.length === 0) {
     c.diags.push(diag('HW020', `this ${block} writes nothing to the residual`, span, { hint: 'add e.g. `write digit += out[0]`' }));
     return undefined;
@@ -44,13 +48,20 @@ export function writeMap(c: CheckContext, writes: WriteStmt[], inputs: InputName
         break;
       }
       const sign = w.op === '-=' ? -1 : 1;
+      const mw = log?.get(m.weight.data);
+      const mb = log?.get(m.bias);
       targets.forEach((ch, r) => {
         for (let j = 0; j < inputs.size; j++) weight[ch * inputs.size + j] += sign * m.weight.data[r * inputs.size + j];
         bias[ch] += sign * m.bias[r];
+        // Writes to one channel add up: its entries come from what any of them came from.
+        if (mw) for (let j = 0; j < inputs.size; j++) weightDeps[ch * inputs.size + j] = unionParams(weightDeps[ch * inputs.size + j], mw[r * inputs.size + j]);
+        if (mb) biasDeps[ch] = unionParams(biasDeps[ch], mb[r]);
       });
     }
   }
   if (!ok) return undefined;
+  log?.record(weight, weightDeps);
+  log?.record(bias, biasDeps);
   return { weight: { rows: d, cols: inputs.size, data: weight }, bias, biasIsZero: bias.every((b) => b === 0), span };
 }
 

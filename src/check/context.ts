@@ -5,6 +5,7 @@ import type { Expr, Span } from '../syntax/ast.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Evaluator, Scope, Value } from './evaluate.ts';
 import type { InputNames } from './linear-map.ts';
+import type { Deps } from './dependencies.ts';
 
 export interface CheckContext {
   /** Where every problem found goes; a block checker reports by pushing onto it. */
@@ -27,6 +28,8 @@ export interface CheckContext {
   markRead<T>(f: () => T): { value: T; reads: Set<string> };
   /** Evaluates a formula in the global scope (or in `scope`). */
   evaluate(e: Expr, scope?: Scope): Value;
+  /** The same, with the dependencies of every number when the model keeps a dependency log. */
+  evaluateTracked(e: Expr, scope?: Scope): { value: Value; deps?: Deps };
   /** The source text of a span. */
   text(span: Span): string;
 }

@@ -6,6 +6,10 @@ import { loadMathjs } from './mathjs.ts';
 import type { Expr, Span } from '../syntax/ast.ts';
 import { diag, didYouMean, type Diagnostic } from '../diagnostics.ts';
 import { SEQUENCE_FUNCTIONS } from './sequence-functions.ts';
+import {
+  broadcastDeps, constantDeps, constantSupport, dotDeps, functionSupport, mapDeps, matrixProductDeps, movedDeps, outerDeps,
+  productSupport, sumDeps, sumSupport, wholeDeps, type Deps, type DependencyLog,
+} from './dependencies.ts';
 
 let mathInstance: MathJsInstance | undefined;
 /** The mathjs instance formulas are computed with, created on first use (see ./mathjs.ts). */
@@ -39,10 +43,24 @@ export class EvalError extends Error {
 /** Names visible to a formula. Lookups fall through to the parent scope. */
 export class Scope {
   private readonly vars = new Map<string, Binding>();
+  /** The dependency log's entries for values bound here (parameters, lets, projection inputs);
+   * a value without one reads nothing (an index variable, a number). */
+  private deps?: Map<string, Deps>;
   constructor(readonly parent?: Scope, readonly onRead?: (name: string) => void) {}
 
-  set(name: string, value: Binding): void {
+  set(name: string, value: Binding, deps?: Deps): void {
     this.vars.set(name, value);
+    if (deps !== undefined) {
+      this.deps ??= new Map();
+      this.deps.set(name, deps);
+    }
+    else this.deps?.delete(name);
+  }
+
+  /** The dependencies of the value `name` resolves to (as get resolves it), if recorded. */
+  depsOf(name: string): Deps | undefined {
+    if (this.vars.has(name)) return this.deps?.get(name);
+    return this.parent?.depsOf(name);
   }
 
   has(name: string): boolean {
@@ -291,6 +309,37 @@ export class Evaluator {
   private rangeProduct = 1;
   /** Nesting of `let` function calls, limited separately so endless recursion is reported at a call. */
   private calls = 0;
+  /** Inside evaluateTracked: every evaluate() leaves the dependencies of its value in `last`. */
+  private tracking = 0;
+  private last: Deps | undefined;
+  /** For the parameter audit: where the checker records, per tensor entry, the parameters behind
+   * it. Absent, nothing is tracked. */
+  log?: DependencyLog;
+
+  /**
+   * Evaluates and also returns, for every number of the value, the parameters it was computed
+   * from (see ./dependencies.ts). Only the audit asks for this; plain evaluate() skips the work.
+   */
+  evaluateTracked(e: Expr, scope: Scope): { value: Value; deps: Deps } {
+    this.tracking++;
+    try {
+      const value = this.evaluate(e, scope);
+      return { value, deps: this.last ?? constantDeps(value) };
+    } finally {
+      this.tracking--;
+    }
+  }
+
+  /** The dependencies of the value the last evaluate() returned (while tracking). */
+  private took(v: Value): Deps {
+    if (this.tracking === 0) return NOT_TRACKED;
+    return this.last ?? constantDeps(v);
+  }
+
+  private leave(v: Value, d: () => Deps): Value {
+    if (this.tracking > 0) this.last = d();
+    return v;
+  }
 
   private record(v: Value, span: Span, via?: string): void {
     if (!this.literalSink || this.quiet > 0) return;
@@ -309,11 +358,12 @@ export class Evaluator {
 
   evaluate(e: Expr, scope: Scope): Value {
     if (this.depth >= EVAL_LIMITS.depth) {
-      throw this.error('HW016', `evaluating this formula nests more than ${EVAL_LIMITS.depth} levels deep`, e.span,
+      throw this.error('HW031', `evaluating this formula nests more than ${EVAL_LIMITS.depth} levels deep`, e.span,
         'split it into several `let` definitions');
     }
     this.depth++;
     try {
+      if (this.tracking > 0) this.last = undefined;
       return this.evaluateNode(e, scope);
     } finally {
       this.depth--;
@@ -324,20 +374,27 @@ export class Evaluator {
     switch (e.kind) {
       case 'num':
         this.record(e.value, e.span);
-        return e.value;
-      case 'str':
-        return this.tokenId(e.value, e.span);
+        return this.leave(e.value, () => constantSupport(e.value));
+      case 'str': {
+        const id = this.tokenId(e.value, e.span);
+        return this.leave(id, () => constantSupport(id));
+      }
       case 'name': {
         const v = this.lookup(e.name, e.span, scope);
         if (this.constantNames.has(e.name) && scope.isGlobal(e.name)) this.record(v, e.span, e.name);
-        return v;
+        return this.leave(v, () => scope.depsOf(e.name) ?? constantDeps(v));
       }
       case 'unary': {
         const v = this.evaluate(e.operand, scope);
-        if (e.op === '-' && typeof v === 'number') return -v; // as mathjs's unaryMinus for a number
-        if (e.op === '-') return this.apply(() => math.unaryMinus(v as any) as Value, e.span, [v]);
-        if (e.op === 'not') return this.apply(() => math.not(v as any) as Value, e.span, [v]);
-        return v;
+        const d = this.took(v);
+        // Negation moves no entry and makes no zero: its operand's dependencies, term by term.
+        if (e.op === '-' && typeof v === 'number') return this.leave(-v, () => d); // as mathjs's unaryMinus for a number
+        if (e.op === '-') return this.leave(this.apply(() => math.unaryMinus(v as any) as Value, e.span, [v]), () => d);
+        if (e.op === 'not') {
+          const r = this.apply(() => math.not(v as any) as Value, e.span, [v]);
+          return this.leave(r, () => mapDeps(r, d));
+        }
+        return this.leave(v, () => d);
       }
       case 'binary':
         return this.binary(e, scope);
@@ -351,34 +408,41 @@ export class Evaluator {
       case 'index':
         return this.index(e, scope);
       case 'vector': {
-        const items = e.items.map((i) => this.evaluate(i, scope));
+        const deps: Deps[] = [];
+        const items = e.items.map((i) => {
+          const v = this.evaluate(i, scope);
+          if (this.tracking > 0) deps.push(this.took(v));
+          return v;
+        });
         this.checkRectangular(items, e.span);
-        return items;
+        return this.leave(items, () => deps);
       }
       case 'comprehension': {
         const from = this.selectorInteger(e.from, scope, 'the start of a range');
         const to = this.selectorInteger(e.to, scope, 'the end of a range');
-        if (to - from > 1_000_000) throw this.error('HW016', `range ${from}..${to} is too long (over a million items)`, e.span);
+        if (to - from > 1_000_000) throw this.error('HW030', `range ${from}..${to} is too long (over a million items)`, e.span);
         // Nested ranges multiply: [[0 for i in 0..999999] for j in 0..999999] is refused up front.
         const outerProduct = this.rangeProduct;
         this.rangeProduct = outerProduct * Math.max(1, to - from + 1);
         if (this.rangeProduct > EVAL_LIMITS.entries) {
           this.rangeProduct = outerProduct;
-          throw this.error('HW016', `these nested ranges run over ${EVAL_LIMITS.entries} times`, e.span);
+          throw this.error('HW030', `these nested ranges run over ${EVAL_LIMITS.entries} times`, e.span);
         }
         try {
           const items: Value[] = [];
+          const deps: Deps[] = [];
           let total = 0;
           for (let i = from; i <= to; i++) {
             const inner = scope.child();
             inner.set(e.variable, i);
             const item = this.evaluate(e.body, inner);
+            if (this.tracking > 0) deps.push(this.took(item));
             total += entries(item);
             if (total > EVAL_LIMITS.entries) throw this.tooLarge(total, e.span);
             items.push(item);
           }
           this.checkRectangular(items, e.span);
-          return items;
+          return this.leave(items, () => deps);
         } finally {
           this.rangeProduct = outerProduct;
         }
@@ -423,9 +487,16 @@ export class Evaluator {
 
   private binary(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): Value {
     const l = this.evaluate(e.left, scope);
+    const dl = this.took(l);
     // An exponent shapes a formula (d^2) rather than weighing anything; comparisons select.
     const selects = e.op === '^' || ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
     const r = selects ? this.selector(e.right, scope) : this.evaluate(e.right, scope);
+    const dr = this.took(r);
+    const result = this.binaryValue(e, l, r);
+    return this.leave(result, () => binaryDeps(e.op, result, l, r, dl, dr));
+  }
+
+  private binaryValue(e: Extract<Expr, { kind: 'binary' }>, l: Value, r: Value): Value {
     if (e.op === '/' && isZero(r)) {
       throw this.error('HW015', 'division by zero', e.right.span, 'the divisor evaluates to 0');
     }
@@ -441,19 +512,21 @@ export class Evaluator {
 
   private index(e: Extract<Expr, { kind: 'index' }>, scope: Scope): Value {
     const target = this.evaluate(e.target, scope);
+    const dt = this.took(target) as Deps[];
     if (!Array.isArray(target)) throw this.error('HW021', `only vectors and matrices can be indexed; this is ${describeShape(target)}`, e.target.span);
+    // The index only selects: the entry keeps its own dependencies, not the index's.
     const i = this.selectorInteger(e.index, scope, 'an index');
     if (e.end !== undefined) {
       const j = this.selectorInteger(e.end, scope, 'the end of a slice');
       if (i < 0 || j > target.length || i > j) {
         throw this.error('HW024', `slice ${i}:${j} is outside 0:${target.length}`, e.span);
       }
-      return target.slice(i, j);
+      return this.leave(target.slice(i, j), () => dt.slice(i, j));
     }
     if (i < 0 || i >= target.length) {
       throw this.error('HW024', `index ${i} is outside 0..${target.length - 1}`, e.index.span, `the indexed value has ${describeShape(target)}`);
     }
-    return target[i];
+    return this.leave(target[i], () => dt[i]);
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Value {
@@ -468,9 +541,12 @@ export class Evaluator {
         ]);
       }
       const inner = scope.child();
-      user.params.forEach((p, i) => inner.set(p, this.evaluate(e.args[i].value, scope)));
+      user.params.forEach((p, i) => {
+        const v = this.evaluate(e.args[i].value, scope);
+        inner.set(p, v, this.tracking > 0 ? this.took(v) : undefined);
+      });
       if (this.calls >= EVAL_LIMITS.calls) {
-        throw this.error('HW016', `calls of \`${e.callee}\` nest more than ${EVAL_LIMITS.calls} deep`, e.span,
+        throw this.error('HW031', `calls of \`${e.callee}\` nest more than ${EVAL_LIMITS.calls} deep`, e.span,
           'a function that calls itself needs a condition that ends the recursion');
       }
       this.calls++;
@@ -485,12 +561,13 @@ export class Evaluator {
       // argument is multiplication, not a call.
       if (e.args.length === 1) {
         const l = this.lookup(e.callee, e.calleeSpan, scope);
+        const dl = this.tracking > 0 ? (scope.depsOf(e.callee) ?? constantDeps(l)) : NOT_TRACKED;
         const r = this.evaluate(e.args[0].value, scope);
+        const dr = this.took(r);
         const size = resultEntries('*', l, r);
         if (size > EVAL_LIMITS.entries) throw this.tooLarge(size, e.span);
-        const fast = fastBinary('*', l, r);
-        if (fast !== undefined) return fast;
-        return this.apply(() => math.multiply(l as any, r as any) as Value, e.span, [l, r], [e.calleeSpan, e.args[0].span]);
+        const product = fastBinary('*', l, r) ?? this.apply(() => math.multiply(l as any, r as any) as Value, e.span, [l, r], [e.calleeSpan, e.args[0].span]);
+        return this.leave(product, () => binaryDeps('*', product, l, r, dl, dr));
       }
       throw this.error('HW021', `\`${e.callee}\` is a value, not a function`, e.calleeSpan, 'to multiply, write `*` between the factors');
     }
@@ -505,7 +582,17 @@ export class Evaluator {
       const want = f.min === f.max ? `${f.min}` : f.max === Infinity ? `at least ${f.min}` : `${f.min} to ${f.max}`;
       throw this.error('HW012', `\`${e.callee}\` takes ${want} argument${f.min === 1 && f.max === 1 ? '' : 's'}, got ${e.args.length}`, e.span);
     }
-    const args = e.args.map((a) => this.evaluate(a.value, scope));
+    const argDeps: Deps[] = [];
+    const args = e.args.map((a) => {
+      const v = this.evaluate(a.value, scope);
+      if (this.tracking > 0) argDeps.push(this.took(v));
+      return v;
+    });
+    const result = this.builtin(e, f, args);
+    return this.leave(result, () => builtinDeps(e.callee, result, args, argDeps, f.fn));
+  }
+
+  private builtin(e: Extract<Expr, { kind: 'call' }>, f: (typeof FUNCTIONS)[string], args: Value[]): Value {
     if (e.callee === 'token') {
       const n = args[0];
       if (typeof n !== 'number' || !Number.isInteger(n)) throw this.error('HW021', `\`token\` takes a whole number, not ${typeof n === 'number' ? n : describeShape(n!)}`, e.args[0]!.span);
@@ -565,13 +652,55 @@ export class Evaluator {
   }
 
   private tooLarge(size: number, span: Span): EvalError {
-    return this.error('HW016', `this value would have ${size} entries (limit ${EVAL_LIMITS.entries})`, span);
+    return this.error('HW030', `this value would have ${size} entries (limit ${EVAL_LIMITS.entries})`, span);
   }
 
   error(code: Parameters<typeof diag>[0], message: string, span: Span, hint?: string, related?: { message: string; span: Span }[]): EvalError {
     return new EvalError(diag(code, message, span, { hint, related }));
   }
 }
+
+/** Stands in for dependencies outside evaluateTracked, where nothing reads them. */
+const NOT_TRACKED: Deps = [];
+
+/** The dependency rule of each binary operator (see ./dependencies.ts): sums take the terms of
+ * both sides, products pair them (a parameter-free zero annihilates), the rest combine all. */
+function binaryDeps(op: string, result: Value, l: Value, r: Value, dl: Deps, dr: Deps): Deps {
+  switch (op) {
+    case '+':
+    case '-':
+      return broadcastDeps(result, l, r, dl, dr, sumSupport);
+    case '*':
+      return matrixProductDeps(result, l, r, dl, dr);
+    case '/':
+      return Array.isArray(r) ? wholeDeps(result, [dl, dr]) : broadcastDeps(result, l, r, dl, dr, productSupport);
+    case '^':
+      return Array.isArray(l) || Array.isArray(r) ? wholeDeps(result, [dl, dr]) : broadcastDeps(result, l, r, dl, dr, (a, b) => functionSupport([a, b]));
+    default:
+      return broadcastDeps(result, l, r, dl, dr, (a, b) => functionSupport([a, b]));
+  }
+}
+
+/** Functions that only move entries: their dependencies follow the entries (movedDeps). */
+const MOVING = new Set(['concat', 'transpose', 'diag']);
+/** Functions whose result reads nothing but sizes. */
+const SIZES = new Set(['zeros', 'ones', 'eye', 'len', 'token']);
+
+function builtinDeps(name: string, result: Value, args: Value[], argDeps: Deps[], fn: (...a: any[]) => Value): Deps {
+  if (SIZES.has(name)) return constantDeps(result);
+  if (MOVING.has(name)) return movedDeps(result, args, argDeps, (...a) => normalize(fn(...a)));
+  if (name === 'sum' && args.length === 1) return sumDeps(result, argDeps[0]);
+  if (name === 'dot') return dotDeps(result, argDeps[0], argDeps[1]);
+  if (name === 'outer') return outerDeps(result, argDeps[0], argDeps[1]);
+  // sqrt, exp, sin, floor, …: entry by entry when the result has the argument's shape.
+  if (args.length === 1 && name in SCALAR_LIKE && shapeOf(result).join() === shapeOf(args[0]).join()) return mapDeps(result, argDeps[0]);
+  return wholeDeps(result, argDeps);
+}
+
+/** One-argument functions that mathjs applies to each entry of an array. */
+const SCALAR_LIKE: Record<string, true> = Object.fromEntries(
+  ['sqrt', 'exp', 'ln', 'log', 'log10', 'log2', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'abs', 'sign', 'floor', 'ceil', 'round'].map((n) => [n, true]),
+);
 
 function isZero(v: Value): boolean {
   return v === 0;

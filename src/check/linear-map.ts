@@ -7,6 +7,7 @@ import type { AffineMap } from './model.ts';
 import { EvalError, Evaluator, flatten, Scope, describeShape, type Value } from './evaluate.ts';
 import { diag } from '../diagnostics.ts';
 import { LIMITS } from '../limits.ts';
+import { CONSTANT_TERM, inputSupport, leaves, NONLINEAR_TERM, NO_PARAMS, unionParams, type ParamSet } from './dependencies.ts';
 
 /** How the inputs of a map are named: single names (channels), vector names (groups, `x`, `out`). */
 export interface InputNames {
@@ -15,9 +16,27 @@ export interface InputNames {
   vectors: { name: string; start: number; length: number }[];
 }
 
-function bind(scope: Scope, inputs: InputNames, x: Float64Array): void {
-  for (const s of inputs.scalars) scope.set(s.name, x[s.index]);
-  for (const v of inputs.vectors) scope.set(v.name, Array.from(x.subarray(v.start, v.start + v.length)));
+function bind(scope: Scope, inputs: InputNames, x: Float64Array, tracked = false): void {
+  // Tracked, each input is a term of its own, so a coefficient's parameters are told from the bias's.
+  for (const s of inputs.scalars) scope.set(s.name, x[s.index], tracked ? inputSupport(s.index) : undefined);
+  for (const v of inputs.vectors) {
+    const deps = tracked ? Array.from({ length: v.length }, (_, k) => inputSupport(v.start + k)) : undefined;
+    scope.set(v.name, Array.from(x.subarray(v.start, v.start + v.length)), deps);
+  }
+}
+
+/** From the tracked evaluation at zero: the parameters behind each weight (the terms that multiply
+ * its input) and each bias (the constant term); a product of inputs, which the affine check
+ * refuses unless it cancels, is charged to every entry of its row. */
+function mapDependencies(supports: ReturnType<typeof leaves>, n: number): { weight: ParamSet[]; bias: ParamSet[] } {
+  const weight: ParamSet[] = [];
+  const bias: ParamSet[] = [];
+  for (const s of supports) {
+    const nonlinear = s.get(NONLINEAR_TERM) ?? NO_PARAMS;
+    for (let j = 0; j < n; j++) weight.push(unionParams(s.get(j) ?? NO_PARAMS, nonlinear));
+    bias.push(unionParams(s.get(CONSTANT_TERM) ?? NO_PARAMS, nonlinear));
+  }
+  return { weight, bias };
 }
 
 /** Evaluates `expr` as an affine function of the inputs. `outSize` (when known) is checked. */
@@ -39,7 +58,17 @@ export function affineMap(
   };
   let at = raw;
   const zero = new Float64Array(n);
-  const bias = at(zero);
+  // With a dependency log, the evaluation at zero is the tracked one: it gives the bias and, for
+  // every number, the parameters it was computed from.
+  let supports: ReturnType<typeof leaves> | undefined;
+  let bias: number[];
+  if (ev.log) {
+    const scope = outer.child();
+    bind(scope, inputs, zero, true);
+    const { value, deps } = ev.evaluateTracked(expr, scope);
+    bias = flatten(value).map(Number);
+    supports = leaves(deps);
+  } else bias = at(zero);
   const rows = bias.length;
   // A head may give a token a bias of -inf ("never predicted"); the map is read off the finite
   // part and the -inf entries are put back at the end.
@@ -58,7 +87,7 @@ export function affineMap(
   // Reading the map costs one evaluation per input, each as large as the output: refuse a matrix
   // too large to build before building it (an mlp's `in` sets its own width when `width` is absent).
   if (rows * n > LIMITS.tableEntries) {
-    throw new EvalError(diag('HW016', `${what} would be a ${rows} × ${n} matrix, over the limit of ${LIMITS.tableEntries} entries`, expr.span));
+    throw new EvalError(diag('HW029', `${what} would be a ${rows} × ${n} matrix, over the limit of ${LIMITS.tableEntries} entries`, expr.span));
   }
   const weight = new Float64Array(rows * n);
   for (let j = 0; j < n; j++) {
@@ -70,12 +99,18 @@ export function affineMap(
   checkAffine(at, weight, finiteBias, n, rows, expr.span, what);
   for (const v of finiteBias) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
   for (const v of weight) if (!Number.isFinite(v)) throw nonFinite(expr.span, what);
-  return {
+  const map: AffineMap = {
     weight: { rows, cols: n, data: weight },
-    bias: Float64Array.from(bias.map((b, i) => (never[i] ? -Infinity : finiteBias[i]))),
+    bias: Float64Array.from(bias.map((_b, i) => (never[i] ? -Infinity : finiteBias[i]))),
     biasIsZero: bias.every((b) => b === 0),
     span: expr.span,
   };
+  if (ev.log && supports) {
+    const deps = mapDependencies(supports, n);
+    ev.log.record(map.weight.data, deps.weight);
+    ev.log.record(map.bias, deps.bias);
+  }
+  return map;
 }
 
 function withInputs(outer: Scope, inputs: InputNames, x: Float64Array): Scope {

@@ -272,7 +272,4 @@ export interface Audit {
   params: AuditedParam[];
   literals: AuditedLiteral[];
   tensors: AuditedTensor[];
-  /** True when the perturbed re-check failed (e.g. a parameter used as an index), so dependence
-   * was taken from which names each formula reads instead of measured. */
-  approximate: boolean;
 }

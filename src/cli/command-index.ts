@@ -55,6 +55,11 @@ export const COMMAND_INDEX: Readonly<Record<string, CommandEntry>> = {
     summary: 'export .hw designs as Python: an AdderBoard submission (numpy) or a PyTorch module, self-contained',
     load: async () => (await import('./commands/export.ts')).registerExport,
   },
+  fmt: {
+    args: '<files...>',
+    summary: 'format .hw files (or every .hw file in a folder) in the canonical layout, comments kept',
+    load: async () => (await import('./commands/fmt.ts')).registerFmt,
+  },
   'build-examples': {
     args: '',
     summary: 'compile every examples/**/*.hw to compiled/ (run from the repository root)',

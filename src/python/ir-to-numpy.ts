@@ -12,7 +12,7 @@ import type { TaskContract } from '../check/model.ts';
 import { METADATA_KEYS } from '../ir/metadata.ts';
 import type { IrConst, IrGraph, IrNode, SourceRef } from '../ir/types.ts';
 import { emitNode, HELPER_ORDER, HELPER_SOURCE, UnsupportedNodeError, type HelperName, type ValueKind } from './numpy-ops.ts';
-import { comment, IdentifierTable, nestedList, pyFloat, pyInt, pyString } from './python-literals.ts';
+import { comment, IdentifierTable, LINE_WIDTH, nestedList, pyFloat, pyInt, pyString } from './python-literals.ts';
 
 export interface NumpyExportOptions {
   /** The .hw source text: each node's comment then quotes its source line. */
@@ -140,34 +140,88 @@ export function docstringSafe(line: string): string {
   return line.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
 }
 
+/** Items joined by ", ", as many to a line as fit; the first line starts after `indent` columns of
+ * other text, the others are indented by as much. Each line but the last ends without its comma. */
+function wrapItems(items: readonly string[], indent: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line !== '' && indent + line.length + 2 + item.length + 2 > LINE_WIDTH) {
+      lines.push(line);
+      line = item;
+    } else line = line === '' ? item : `${line}, ${item}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : ' '.repeat(indent) + l));
+}
+
 export function metadataBlock(h: Header): string {
-  const tricks = h.tricks.map((t) => `        ${pyString(t)},`).join('\n');
+  const tricks = h.tricks.map(pyString);
+  const inline = `    "tricks": [${tricks.join(', ')}],`;
   return [
-    '# What AdderBoard prints about the submission (from the .hw `about` block).',
-    'METADATA = {',
-    `    "name": ${pyString(h.name)},`,
-    `    "author": ${pyString(h.author)},`,
-    `    "params": ${h.params},`,
+    'METADATA = {  # what AdderBoard prints about the submission (from the .hw `about` block)',
+    `    "name": ${pyString(h.name)}, "author": ${pyString(h.author)}, "params": ${h.params},`,
     `    "architecture": ${pyString(h.architecture)},`,
-    h.tricks.length ? `    "tricks": [\n${tricks}\n    ],` : '    "tricks": [],',
+    // The tricks on one line when they fit, else several to a line.
+    inline.length <= LINE_WIDTH ? inline : `    "tricks": [${wrapItems(tricks, '    "tricks": ['.length).join(',\n')}],`,
     '}',
   ].join('\n');
 }
 
 export function taskBlock(task: TaskContract): string {
-  const slots = task.prompt.map((s) => (s.kind === 'token' ? `("token", ${s.token})` : `("digit", ${pyString(s.operand)}, ${s.place})`));
-  const rows: string[] = [];
-  for (let i = 0; i < slots.length; i += 6) rows.push(`    ${slots.slice(i, i + 6).join(', ')},`);
   return [
-    `# From the .hw \`task ${task.name}\` block. Operands (name, digits), in add()'s argument order:`,
-    `OPERANDS = [${task.operands.map((o) => `(${pyString(o.name)}, ${o.digits})`).join(', ')}]`,
+    `OPERANDS = [${task.operands.map((o) => `(${pyString(o.name)}, ${o.digits})`).join(', ')}]  # (name, digits) in add()'s order, from \`task ${task.name}\``,
     `BASE = ${task.base}`,
-    '# One entry per prompt position: ("token", t) is the fixed token t; ("digit", x, i) is the digit',
-    '# of BASE**i in operand x.',
-    `PROMPT = [\n${rows.join('\n')}\n]`,
+    '# Per prompt position: ("token", t) is the fixed token t, ("digit", x, i) the digit of BASE**i in x.',
+    `PROMPT = ${promptExpr(task.prompt)}`,
     `DECODE_STEPS = ${task.decode}`,
     `ANSWER_ORDER = ${pyString(task.answer)}  # the generated digits, ${task.answer === 'lsb' ? 'least' : 'most'} significant first`,
   ].join('\n');
+}
+
+/** The prompt as runs, the way one would write it by hand: a fixed token repeated k times is
+ * `[("token", t)] * k`, consecutive places of one operand are a comprehension over a range. A
+ * 31-entry AdderBoard prompt is then five terms, not six rows of tuples. */
+function promptExpr(prompt: TaskContract['prompt']): string {
+  const terms: string[] = [];
+  for (let i = 0; i < prompt.length; ) {
+    const s = prompt[i]!;
+    let j = i + 1;
+    if (s.kind === 'token') {
+      while (j < prompt.length && prompt[j]!.kind === 'token' && (prompt[j] as typeof s).token === s.token) j++;
+      terms.push(`[("token", ${s.token})]${j - i > 1 ? ` * ${j - i}` : ''}`);
+    } else {
+      const next = prompt[j];
+      const step = next?.kind === 'digit' && next.operand === s.operand && Math.abs(next.place - s.place) === 1 ? next.place - s.place : 0;
+      if (step !== 0) {
+        while (j < prompt.length) {
+          const d = prompt[j]!;
+          if (d.kind !== 'digit' || d.operand !== s.operand || d.place !== s.place + (j - i) * step) break;
+          j++;
+        }
+      }
+      const op = pyString(s.operand);
+      if (j - i === 1) terms.push(`[("digit", ${op}, ${s.place})]`);
+      else {
+        const end = s.place + (j - i) * step;
+        const range = step === 1 ? (s.place === 0 ? `range(${end})` : `range(${s.place}, ${end})`) : `range(${s.place}, ${end}, -1)`;
+        terms.push(`[("digit", ${op}, i) for i in ${range}]`);
+      }
+    }
+    i = j;
+  }
+  if (terms.length === 0) return '[]';
+  const lines: string[] = [];
+  let line = '';
+  for (const t of terms) {
+    const piece = line === '' ? t : ` + ${t}`;
+    if (line !== '' && 4 + line.length + piece.length + 2 > LINE_WIDTH) {
+      lines.push(line + ' +');
+      line = t;
+    } else line += piece;
+  }
+  lines.push(line);
+  return lines.length === 1 ? lines[0]! : `(\n    ${lines.join('\n    ')}\n)`;
 }
 
 // ---------------------------------------------------------------- constants

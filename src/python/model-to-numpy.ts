@@ -19,7 +19,7 @@ import { modelMetadata } from '../ir/metadata.ts';
 import type { FloatDType } from '../ir/types.ts';
 import type { Span } from '../syntax/ast.ts';
 import { docstringSafe, metadataBlock, NumpyExportError, readHeader, taskBlock } from './ir-to-numpy.ts';
-import { IdentifierTable, pyFloat } from './python-literals.ts';
+import { IdentifierTable, LINE_WIDTH, pyFloat } from './python-literals.ts';
 import { compactList, SourceQuotes } from './readable-source.ts';
 import { activationCall, HELPERS, RUNTIME, type Helper } from './numpy-blocks.ts';
 
@@ -43,8 +43,10 @@ interface Emit {
   ids: IdentifierTable;
   quotes: SourceQuotes;
   helpers: Set<Helper>;
-  /** Weight definitions, in the order the forward pass meets them. */
-  weights: string[];
+  /** Weight definitions, in the order the forward pass meets them, with the note for each. */
+  weights: { code: string; note?: string }[];
+  /** The notes the block functions and the forward pass print beside their steps. */
+  quoted: Set<string>;
   /** One function per distinct component (a repeated layer calls its first copy's). */
   functions: string[];
   context: number;
@@ -56,22 +58,24 @@ export function modelToNumpy(model: CheckedModel, opts: ReadableNumpyOptions = {
   const task = addableTask(model.task);
   const ids = new IdentifierTable();
   ids.reserve(...MODULE_NAMES);
-  const e: Emit = { ids, quotes: new SourceQuotes(opts.source), helpers: new Set(), weights: [], functions: [], context: model.context };
+  const e: Emit = { ids, quotes: new SourceQuotes(opts.source), helpers: new Set(), weights: [], quoted: new Set(), functions: [], context: model.context };
   const forward = forwardCode(model, e);
 
   const parts = [
     docstring(model, header, dtype, opts.sourceName),
-    `import numpy as np\n\nDTYPE = np.${dtype}  # every weight below is an exact float64 decimal, cast to DTYPE once`,
+    `import numpy as np\nDTYPE = np.${dtype}  # every weight below is an exact float64 decimal, cast to DTYPE once`,
     metadataBlock(header),
-    `# ---------------------------------------------------------------- weights, as the .hw file declares them\n${e.weights.join('\n')}`,
+    `# ---------------------------------------------------------------- weights, as the .hw file declares them\n${e.weights.map((w) => weightLine(w, e.quoted)).join('\n')}`,
     `# ---------------------------------------------------------------- building blocks\n` +
-      (Object.keys(HELPERS) as Helper[]).filter((h) => e.helpers.has(h)).map((h) => HELPERS[h]).join('\n\n\n'),
+      (Object.keys(HELPERS) as Helper[]).filter((h) => e.helpers.has(h)).map((h) => HELPERS[h]).join('\n\n'),
     ...e.functions,
     forward,
     `# ---------------------------------------------------------------- task contract and decoding\n${taskBlock(task)}`,
     RUNTIME,
   ];
-  return parts.join('\n\n\n') + '\n';
+  // One blank line between top-level definitions (not PEP 8's two): the 10p design's whole module
+  // then fits in under 150 lines, short enough to read in one go (issue #17).
+  return parts.join('\n\n') + '\n';
 }
 
 function addableTask(task: TaskContract | undefined): TaskContract {
@@ -88,8 +92,8 @@ function docstring(model: CheckedModel, h: ReturnType<typeof readHeader>, dtype:
     '',
     ...(h.architecture ? [h.architecture, ''] : []),
     `Exported by handwire (\`handwire export FILE\`) from ${sourceName ?? `model ${model.name}`}${h.source ? `, after ${h.source}` : ''}.`,
-    `forward() follows the .hw file: embed, each layer's blocks adding their writes to the residual,`,
-    `the final norm, the head (token ids [batch, seq] in, logits [batch, seq, ${model.vocab}] out, in ${dtype}).`,
+    `forward() follows the .hw file: embed, each layer's blocks adding their writes to the residual, the`,
+    `final norm, the head (token ids [batch, seq] in, logits [batch, seq, ${model.vocab}] out, in ${dtype}).`,
     'add() decodes greedily: argmax at the last position, append, recompute the whole sequence.',
   ];
   if (h.paramLines.length) lines.push('', `Parameters (${h.params} counted):`, ...h.paramLines.map((l) => `    ${l}`));
@@ -104,8 +108,22 @@ function defineWeight(e: Emit, name: string, shape: readonly number[], data: Arr
   const values = Array.from(data, pyFloat);
   const lead = `${id} = np.array(`;
   const body = shape.length === 0 ? values[0]! : compactList(values, shape, lead.length);
-  e.weights.push(`${note ? `# ${note}\n` : ''}${lead}${body}, dtype=${dtype})`);
+  e.weights.push({ code: `${lead}${body}, dtype=${dtype})`, note });
   return id;
+}
+
+/** A weight's definition with its note: after it when both fit on one line; when the note is a
+ * source line that a block function quotes again beside the step using it, only its line number
+ * after the definition; else the note on its own line above. */
+function weightLine(w: { code: string; note?: string }, quoted: ReadonlySet<string>): string {
+  if (!w.note) return w.code;
+  const oneLine = !w.code.includes('\n');
+  const full = `${w.code}  # ${w.note}`;
+  if (oneLine && full.length <= LINE_WIDTH) return full;
+  const lineRef = /^\.hw line \d+/.exec(w.note)?.[0];
+  const short = `${w.code}  # ${lineRef}`;
+  if (oneLine && lineRef && quoted.has(w.note) && short.length <= LINE_WIDTH) return short;
+  return `# ${w.note}\n${w.code}`;
 }
 
 function sameMatrix(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -138,9 +156,10 @@ function normCall(e: Emit, input: string, n: NormSpec, name: string, size: numbe
 // ---------------------------------------------------------------- forward pass and blocks
 
 /** `code  # note` when that fits in 100 columns, else the note on its own line above. */
-function withNote(code: string, note: string | undefined, indent: number): string[] {
+function withNote(code: string, note: string | undefined, indent: number, quoted: Set<string>): string[] {
   const pad = ' '.repeat(indent);
   if (!note) return [pad + code];
+  quoted.add(note);
   const inline = `${pad}${code}  # ${note}`;
   return inline.length <= 100 ? [inline] : [`${pad}# ${note}`, pad + code];
 }
@@ -148,7 +167,7 @@ function withNote(code: string, note: string | undefined, indent: number): strin
 function forwardCode(model: CheckedModel, e: Emit): string {
   const body: string[] = [];
   const embed = defineWeight(e, model.embeddingName, [model.vocab, model.dModel], model.embedding.data, `${e.quotes.find(/^embed\b/) ?? 'token embedding'}   → [${model.channels.join(', ')}]`);
-  body.push(...withNote(`x = ${embed}[ids]`, `residual channels: ${model.channels.join(', ')}`, 8));
+  body.push(...withNote(`x = ${embed}[ids]`, `residual channels: ${model.channels.join(', ')}`, 8, e.quoted));
   if (model.position) {
     const pos = defineWeight(e, 'POSITION', [model.context, model.dModel], model.position.data, e.quotes.find(/^position\b/) ?? 'fixed positional table');
     body.push(`        x = x + ${pos}[:seq]`);
@@ -156,7 +175,8 @@ function forwardCode(model: CheckedModel, e: Emit): string {
   // A repeated layer holds the same component objects as its first copy: one function for both.
   const built = new Map<ComponentSpec, string>();
   for (const layer of model.layers) {
-    body.push(`        # ${layer.name}`);
+    // The functions are named after the layer they first serve; a layer that reuses them says so.
+    if (layer.components.some((c) => built.has(c))) body.push(`        # ${layer.name} (the same weights)`);
     layer.components.forEach((comp, ci) => {
       const several = layer.components.filter((c) => c.kind === comp.kind).length > 1;
       const kind = comp.kind === 'attention' ? 'attn' : 'mlp';
@@ -170,17 +190,16 @@ function forwardCode(model: CheckedModel, e: Emit): string {
     });
   }
   const final = normCall(e, 'x', model.final, 'final', model.dModel);
-  if (final !== 'x') body.push(...withNote(`x = ${final}`, e.quotes.at(spanOf(model.final)), 8));
+  if (final !== 'x') body.push(...withNote(`x = ${final}`, e.quotes.at(spanOf(model.final)), 8, e.quoted));
   const tied = sameMatrix(model.head.weight.data, model.embedding.data) && model.head.biasIsZero;
   const head = tied ? `x @ ${embed}.T` : affine(e, 'x', model.head, 'head', 'the head');
-  body.push(...withNote(`return ${head}`, e.quotes.at(model.head.span), 8));
+  body.push(...withNote(`return ${head}`, e.quotes.at(model.head.span), 8, e.quoted));
   return [
     'def forward(input_ids):',
     `    """Token ids [batch, seq] -> logits [batch, seq, ${model.vocab}] (DTYPE)."""`,
     '    ids = np.asarray(input_ids, dtype=np.int64)',
-    '    seq = ids.shape[1]',
-    '    # IEEE results (inf from exp overflow, 0 from underflow) as ONNX Runtime gives them, without warnings.',
-    '    with np.errstate(all="ignore"):',
+    ...(model.position ? ['    seq = ids.shape[1]'] : []),
+    '    with np.errstate(all="ignore"):  # inf and 0 on overflow and underflow, as ONNX Runtime gives',
     ...body,
   ].join('\n');
 }
@@ -193,7 +212,7 @@ function attentionFunction(e: Emit, a: AttentionSpec, name: string): string {
   const fn = e.ids.get(`attention_${name}`);
   const q = (re: RegExp) => e.quotes.inBlock(a.span, re);
   const lines: string[] = [];
-  const add = (code: string, note?: string) => lines.push(...withNote(code, note, 4));
+  const add = (code: string, note?: string) => lines.push(...withNote(code, note, 4, e.quoted));
   e.helpers.add('split_heads').add('merge_heads');
   if (a.rope || a.scoreBias) add('seq = x.shape[1]');
 
@@ -281,7 +300,7 @@ function scoreTable(e: Emit, a: AttentionSpec, name: string): string {
 function mlpFunction(e: Emit, m: MlpSpec, name: string, dModel: number): string {
   const fn = e.ids.get(`mlp_${name}`);
   const lines: string[] = [];
-  const add = (code: string, note?: string) => lines.push(...withNote(code, note, 4));
+  const add = (code: string, note?: string) => lines.push(...withNote(code, note, 4, e.quoted));
   const h = normCall(e, 'x', m.pre, `${name}_mlp`, dModel);
   if (h !== 'x') add(`h = ${h}`, e.quotes.inBlock(m.span, /^pre\b/));
   const input = h === 'x' ? 'x' : 'h';

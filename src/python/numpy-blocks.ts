@@ -5,8 +5,7 @@
 import type { Activation } from '../check/model.ts';
 
 export const HELPERS = {
-  rms_norm: `def rms_norm(x, eps, weight=None):
-    """Over the last axis: x / sqrt(mean x^2 + eps), times the weight where the design has one."""
+  rms_norm: `def rms_norm(x, eps, weight=None):  # last axis: x / sqrt(mean x^2 + eps), times any weight
     x = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
     return x if weight is None else x * weight`,
   layer_norm: `def layer_norm(x, eps, weight=None, bias=None):
@@ -24,8 +23,7 @@ export const HELPERS = {
     cos, sin = np.cos(angle).astype(DTYPE), np.sin(angle).astype(DTYPE)
     cos, sin, half = np.concatenate([cos, cos], -1), np.concatenate([sin, sin], -1), x.shape[-1] // 2
     return x * cos + np.concatenate([-x[..., half:], x[..., :half]], -1) * sin`,
-  causal_mask: `def causal_mask(seq):
-    """0 where key j <= query i, -inf where the key comes later."""
+  causal_mask: `def causal_mask(seq):  # 0 where key j <= query i, -inf where the key comes later
     return np.triu(np.full((seq, seq), -np.inf, dtype=DTYPE), 1)`,
   by_distance: `def by_distance(table, seq):
     """Scores [heads, seq, seq] from a table [heads, distance]: table[:, i - j], -inf for keys j > i."""
@@ -65,15 +63,11 @@ export function activationCall(act: Activation, t: string): { code: string; help
   }
 }
 
-export const RUNTIME = `def build_model():
-    """(model, metadata) as AdderBoard asks; the model maps token ids to logits."""
+export const RUNTIME = `def build_model():  # (model, metadata) as AdderBoard asks; the model maps token ids to logits
     return forward, dict(METADATA)
 
-
-def encode_prompt(operands):
-    """The prompt for {operand name: value}, one token per PROMPT entry."""
+def encode_prompt(operands):  # the prompt for {operand name: value}, one token per PROMPT entry
     return [s[1] if s[0] == "token" else operands[s[1]] // BASE ** s[2] % BASE for s in PROMPT]
-
 
 def greedy_decode(model, prompt, steps):
     """Run the whole sequence, append the argmax of the last position (lowest on a tie), repeat."""
@@ -85,15 +79,11 @@ def greedy_decode(model, prompt, steps):
         tokens.append(int(np.argmax(last)))
     return tokens[len(prompt):]
 
-
 def read_answer(generated):
-    value = 0
-    for d in generated if ANSWER_ORDER == "msb" else generated[::-1]:
-        if not 0 <= d < BASE:
-            raise ValueError("generated token %d is not a digit" % d)
-        value = value * BASE + d
-    return value
-
+    if not all(0 <= d < BASE for d in generated):
+        raise ValueError("generated tokens %s are not all digits" % generated)
+    lsb_first = generated if ANSWER_ORDER == "lsb" else generated[::-1]
+    return sum(d * BASE ** i for i, d in enumerate(lsb_first))
 
 def add(model, a, b):
     operands = {name: int(v) for (name, _), v in zip(OPERANDS, (a, b))}

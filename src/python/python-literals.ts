@@ -63,7 +63,7 @@ export function pyString(s: string): string {
   return JSON.stringify(s);
 }
 
-const LINE_WIDTH = 100;
+export const LINE_WIDTH = 100;
 
 /**
  * Row-major `values` of the given shape as a nested list literal, one innermost row per line

@@ -56,7 +56,6 @@ function readAnswer(generated: number[]): number {
 
 /** Outputs y_0..y_9 of §3 "Layer 1 FFN and output" for every position. */
 export function distances(tokens: number[]): number[][] {
-  const T = tokens.length;
   const x = tokens.map(embed);
   // Layer 0 attention: q_h = 1; k_3 = 960·SPECIAL − 1000, other k = 0; slope ln 10 on head 3.
   const key = (h: number, r: number[]): number => (h === 3 ? 960 * r[1]! - 1000 : 0);

@@ -9,8 +9,6 @@ import * as r121 from './adder-121p-qwen3-gqa.ts';
 // Only the seeded inputs come from src/; the reference evaluators themselves import nothing from it.
 import { mulberry32 } from '../../src/util/rng.ts';
 
-const MAX = 9_999_999_999;
-
 /** The ten fixed AdderBoard edge cases (README "Cases", item 1; the repeated pair is kept). */
 const EDGE_CASES = PROTOCOL_EDGE_CASES;
 

@@ -70,6 +70,5 @@ function render(a: Audit): string {
   );
   out += `\nAdderBoard count: ${a.adderboard} (unique free parameters; fixed encodings are free)\n`;
   out += `strict count:     ${a.strict} (plus ${a.literals.length} distinct literal constant${a.literals.length === 1 ? '' : 's'} acting as weights)\n`;
-  if (a.approximate) out += 'note: parameter dependence was inferred from the formulas, not measured (a parameter could not be nudged)\n';
   return out;
 }

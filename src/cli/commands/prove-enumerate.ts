@@ -1,7 +1,7 @@
 // `handwire prove FILE` for tasks the affine prover does not cover (token-string tasks, datasets,
 // digit tasks other than addition): proof by enumeration of the whole domain, when it fits the budget.
 import type { CheckedModel, FloatDType } from '../../check/model.ts';
-import { proveByEnumeration, type EnumerationProof } from '../../prove/enumerate.ts';
+import { proveByEnumeration, type EnumerationProof } from '../../prove/search/enumerate.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
 import { whole } from '../load.ts';
 import { progressBar } from '../progress.ts';

@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { compileSource } from '../../compile.ts';
 import { hasErrors } from '../../diagnostics.ts';
 import type { FloatDType } from '../../ir/types.ts';
-import { ProofLimit } from '../../prove/affine-tensor.ts';
-import { formatBytes, proofProblem, prove, type ProofResult } from '../../prove/prove.ts';
+import { ProofLimit } from '../../prove/domains/affine-tensor.ts';
+import { formatBytes, proofProblem, proofSpecFor, prove, type ProofResult } from '../../prove/prove.ts';
 import { readSource, UserError } from '../io.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';
 import { proveEnumerateCommand } from './prove-enumerate.ts';
@@ -66,7 +66,7 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
   let result: ProofResult;
   try {
     // The limit counts from the start of the process: reading, compiling and loading are part of it.
-    result = await prove(compiled.ir, compiled.model.task!, {
+    result = await prove(compiled.ir, proofSpecFor(compiled.model.task!), {
       onnx: compiled.onnx,
       onProgress: bar?.update,
       timeLimitSeconds: timeLimit,

@@ -13,10 +13,10 @@ import {
   sizeOf,
   stridesOf,
   unionSlots,
-} from './affine-tensor.ts';
+} from '../domains/affine-tensor.ts';
 import { elementwiseError, type ElementwiseKernel, type FloatModel } from './float-model.ts';
 import { domainProblem, relax, type UnaryFunction } from './relax.ts';
-import { isquare, up } from './interval.ts';
+import { isquare, up } from '../domains/interval.ts';
 
 export interface OpContext {
   model: FloatModel;

@@ -9,14 +9,14 @@
 //   static — values independent of tokens and batch, computed once per length and kept;
 //   basis  — positionwise values on a small batch holding each distinct (position, token set);
 //   leaf   — the rest, per sequence, copying basis rows where needed.
-import type { FloatDType, IrGraph } from '../ir/types.ts';
-import { AffineTensor, ProofLimit, SymbolAllocator, constantTensor, reindex, sizeOf, stridesOf, toBox } from './affine-tensor.ts';
-import type { OpContext } from './affine-ops.ts';
-import { floatModel } from './float-model.ts';
+import type { FloatDType, IrGraph } from '../../ir/types.ts';
+import { AffineTensor, ProofLimit, SymbolAllocator, constantTensor, reindex, sizeOf, stridesOf, toBox } from '../domains/affine-tensor.ts';
+import type { OpContext } from '../ops/affine-ops.ts';
+import { floatModel } from '../ops/float-model.ts';
 import { evaluateNode, checkFinite } from './ir-node-bounds.ts';
 import { findFusions, type Fusions } from './fusions.ts';
-import { unary } from './affine-ops.ts';
-import { lastAlongLayout } from './layouts.ts';
+import { unary } from '../ops/affine-ops.ts';
+import { lastAlongLayout } from '../ops/layouts.ts';
 import { classify, rowAxes, type Classification, type TensorAxes } from './positionwise.ts';
 import { planRows, type RowPlan } from './row-plan.ts';
 import { MAX_VOCAB, applyLayout, shapeOfValue, type Value } from './values.ts';
@@ -238,7 +238,10 @@ export class GraphBounds {
     const copies = new Map<string, Map<number | null, Value>>();
     const fromBasis = (name: string, axis: number | null): Value => {
       let mine = copies.get(name);
-      if (!mine) copies.set(name, (mine = new Map()));
+      if (!mine) {
+        mine = new Map();
+        copies.set(name, mine);
+      }
       let v = mine.get(axis);
       if (!v) {
         const rows = rowAxes(prep.axes.get(name));

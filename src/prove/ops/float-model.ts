@@ -14,7 +14,7 @@
 //   (the runtime's t / ∞ = 0 against an exact value below 1e−305, or 1e−35 in float32).
 // - Underflow: every result may additionally be off by the smallest normal number `eta`, which
 //   covers gradual underflow and flush-to-zero of results.
-import type { FloatDType } from '../ir/types.ts';
+import type { FloatDType } from '../../ir/types.ts';
 
 export interface FloatModel {
   dtype: FloatDType;

@@ -1,7 +1,7 @@
 // Abstract values flowing through the graph: affine float tensors, exact integer tensors (shapes,
 // indices) and the token sets of `input_ids`.
-import { AffineTensor, reindex } from './affine-tensor.ts';
-import type { Layout } from './layouts.ts';
+import { AffineTensor, reindex } from '../domains/affine-tensor.ts';
+import type { Layout } from '../ops/layouts.ts';
 
 export type Value =
   | { kind: 'float'; t: AffineTensor }

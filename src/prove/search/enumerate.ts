@@ -3,9 +3,9 @@
 // the model on every input and comparing with the right answer is a proof for that dtype and that
 // runtime: PROVED with the count, or REFUTED with the first failing input. Larger domains are
 // UNKNOWN with the reason; the affine prover (prove.ts) stays the path for addition.
-import type { CheckedModel, FloatDType } from '../check/model.ts';
-import { formatCount, taskOf, type DatasetCase } from '../verify/task.ts';
-import { verifyModel, type VerifyFailure } from '../verify/verify-model.ts';
+import type { CheckedModel, FloatDType } from '../../check/model.ts';
+import { formatCount, taskOf, type DatasetCase } from '../../verify/task.ts';
+import { verifyModel, type VerifyFailure } from '../../verify/verify-model.ts';
 
 export interface EnumerationProof {
   status: 'proved' | 'refuted' | 'unknown';

@@ -4,11 +4,15 @@
 // model's argmax at step k is the right one too; by induction over k, greedy decoding then
 // produces the right answer for every input.
 //
-// A task plugs in by implementing ProofSpec for its own region type; addition-spec.ts is the
-// implementation for `a + b`.
-import type { Operands } from '../runtime/task.ts';
+// A task plugs in by implementing ProofSpec for its own region type and being chosen in select.ts;
+// addition-spec.ts is the implementation for `a + b`.
+import type { TaskContract } from '../../check/model.ts';
+import type { Operands } from '../../runtime/task.ts';
 
 export interface ProofSpec<R> {
+  /** The task specified: its prompt, decode steps and answer format are what the runtime decodes
+   * sampled inputs with when it looks for a counterexample. */
+  readonly task: TaskContract;
   /** Decode steps to prove. */
   readonly steps: number;
   /** The whole input space, for one step. */

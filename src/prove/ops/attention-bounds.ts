@@ -8,11 +8,11 @@
 // Mix: the exact weights also sum to 1, so Σ_j w_j·v_j is bounded by a small linear program over
 // {lo ≤ w ≤ hi, Σ w = 1} (fill the lower bounds, then give the remaining mass to the largest values
 // first), and the runtime's deviation from the exact softmax is added on top.
-import { AffineTensor, ProofLimit, attachErrors, emptyTensor, type SoftmaxInfo } from './affine-tensor.ts';
+import { AffineTensor, ProofLimit, attachErrors, emptyTensor, type SoftmaxInfo } from '../domains/affine-tensor.ts';
 import type { OpContext } from './affine-ops.ts';
 import { matmulLayout } from './affine-linear.ts';
 import { accumulationError, softmaxArithmeticError, softmaxExponentError } from './float-model.ts';
-import { down, up } from './interval.ts';
+import { down, up } from '../domains/interval.ts';
 
 const U64 = 2 ** -52;
 

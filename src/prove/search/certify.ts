@@ -2,8 +2,8 @@
 // is certainly chosen when ℓ_t − ℓ_d > 0 for every other d. The difference is bounded as one affine
 // form (the logits of a sequence share their symbols), which keeps the large common part of the
 // logits (~1e5 in some designs) from swamping a gap of a few hundredths.
-import type { AffineTensor } from './affine-tensor.ts';
-import { down, up } from './interval.ts';
+import type { AffineTensor } from '../domains/affine-tensor.ts';
+import { down, up } from '../domains/interval.ts';
 
 /** Bounds on ℓ_t − ℓ_d for the logit elements et, ed of one tensor. */
 export function differenceBounds(x: AffineTensor, et: number, ed: number): { lo: number; hi: number } {

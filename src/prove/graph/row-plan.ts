@@ -7,7 +7,7 @@
 //
 // Sequence axes are found from two sets of shapes computed at different lengths: an axis whose
 // size changes with the length is a sequence axis.
-import type { IrGraph, IrNode } from '../ir/types.ts';
+import type { IrGraph, IrNode } from '../../ir/types.ts';
 import type { Fusions } from './fusions.ts';
 
 export type Demand = { kind: 'all' } | { kind: 'last'; axis: number };

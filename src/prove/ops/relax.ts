@@ -5,7 +5,7 @@
 // All use the "min-range" construction: α is the smaller of the two end slopes (for f' unimodal or
 // monotone on [l, u]), so g(x) = f(x) − α·x is monotone on [l, u] and its range is [g(l), g(u)]
 // (or reversed). Float64 evaluation errors of f, α and the products are absorbed by widening δ.
-import { sigmoid, sigmoidSlope, tanhSlope } from './interval.ts';
+import { sigmoid, sigmoidSlope, tanhSlope } from '../domains/interval.ts';
 
 export interface Relaxation {
   alpha: number;
@@ -93,8 +93,8 @@ export function relax(f: UnaryFunction, l: number, u: number): Relaxation {
 }
 
 /** silu(x) = x·σ(x) has its minimum −0.27846… at x = −1.27846…, and no other turning point. */
-const SILU_ARGMIN = -1.2784645427610738;
-const SILU_MIN = -0.27846454276107383;
+const SILU_ARGMIN = -1.278464542761074;
+const SILU_MIN = -0.27846454276107385;
 
 /**
  * silu is neither convex nor has a unimodal slope, so: the better of (a) the chord, off by at most

@@ -2,9 +2,9 @@
 // carries c_i into each column (c_0 = 0); a region fixes some of them. Which (a, b) a region
 // holds, which sum digits they can produce and how to sample them all follow from one pass over
 // the columns with the possible carries (a tiny automaton: carry out = ⌊(a_i + b_i + c_i) / base⌋).
-import type { TaskContract } from '../check/model.ts';
-import type { Operands } from '../runtime/task.ts';
-import { ProofLimit } from './affine-tensor.ts';
+import type { TaskContract } from '../../check/model.ts';
+import type { Operands } from '../../runtime/task.ts';
+import { ProofLimit } from '../domains/affine-tensor.ts';
 import type { ProofSpec } from './spec.ts';
 
 /** A partial assignment: −1 = free. a, b: digits per column; c: carry into each column 0..n. */
@@ -41,7 +41,7 @@ export class AdditionSpec implements ProofSpec<AdditionRegion> {
   private readonly digits: [number, number];
   private readonly orders = new Map<number, Variable[]>();
 
-  constructor(private readonly task: TaskContract) {
+  constructor(readonly task: TaskContract) {
     const problem = additionProblem(task);
     if (problem) throw new ProofLimit(problem);
     this.steps = task.decode;

@@ -1,10 +1,10 @@
 // One IR node on abstract values: the dispatch from ONNX operators to the affine-tensor kernels,
 // exact integer arithmetic for shapes and indices, and the embedding lookup of token sets.
-import type { IrNode } from '../ir/types.ts';
-import { AffineTensor, ProofLimit, emptyTensor, unionSlots } from './affine-tensor.ts';
-import { binary, extremum, negate, unary, type OpContext } from './affine-ops.ts';
-import { isExact, matmulBilinear, matmulWithConstant, reduce } from './affine-linear.ts';
-import { attentionMix, softmaxLastAxis } from './attention-bounds.ts';
+import type { IrNode } from '../../ir/types.ts';
+import { AffineTensor, ProofLimit, emptyTensor, unionSlots } from '../domains/affine-tensor.ts';
+import { binary, extremum, negate, unary, type OpContext } from '../ops/affine-ops.ts';
+import { isExact, matmulBilinear, matmulWithConstant, reduce } from '../ops/affine-linear.ts';
+import { attentionMix, softmaxLastAxis } from '../ops/attention-bounds.ts';
 import {
   concatLayout,
   expandLayout,
@@ -15,7 +15,7 @@ import {
   squeezeShape,
   transposeLayout,
   unsqueezeShape,
-} from './layouts.ts';
+} from '../ops/layouts.ts';
 import { MAX_VOCAB, applyLayout, shapeOfValue, type Value } from './values.ts';
 
 /** ONNX TensorProto element types. */

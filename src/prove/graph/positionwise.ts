@@ -7,7 +7,7 @@
 //   - positionwise: one batch axis and one sequence axis, and every element depends only on the
 //     tokens at its own (sequence, position) — provided the node's inputs are static or positionwise
 //     and the operation keeps batch and sequence axes apart.
-import type { IrGraph, IrNode } from '../ir/types.ts';
+import type { IrGraph, IrNode } from '../../ir/types.ts';
 import type { Fusions } from './fusions.ts';
 import type { RowPlan } from './row-plan.ts';
 

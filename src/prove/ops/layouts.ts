@@ -1,7 +1,7 @@
 // Operations that only move elements (transpose, slice, gather with fixed indices, concat, expand,
 // reshape): each is a map from output element to input element, applied the same way to affine
 // tensors, integer tensors and token sets. ONNX semantics at opset 17.
-import { ProofLimit, sizeOf, stridesOf } from './affine-tensor.ts';
+import { ProofLimit, sizeOf, stridesOf } from '../domains/affine-tensor.ts';
 import { broadcastIndex, broadcastShape } from './affine-ops.ts';
 import { cached } from './memo.ts';
 

@@ -1,7 +1,7 @@
 // Linear operations on affine tensors: linear combinations (MatMul with a constant, ReduceSum and
 // ReduceMean), products of two uncertain matrices (attention scores) and ReduceMax. Each result
 // encloses what the runtime computes, its accumulation error included (float-model.ts).
-import { AffineTensor, ProofLimit, attachErrors, compact, emptyTensor, sizeOf, stridesOf } from './affine-tensor.ts';
+import { AffineTensor, ProofLimit, attachErrors, compact, emptyTensor, sizeOf, stridesOf } from '../domains/affine-tensor.ts';
 import { U64, broadcastIndex, broadcastShape, evalSlack, requireFinite, type OpContext } from './affine-ops.ts';
 import { accumulationError } from './float-model.ts';
 import { cached } from './memo.ts';

@@ -3,7 +3,7 @@
 // runtime's t / ∞ = 0 is the right limit, but bounding the chain link by link would have to carry
 // "finite or +∞" through an addition and a division. Bounded as silu(t) instead (relax.ts), with
 // the chain's rounding and overflow charged to it (float-model.ts), it is tight.
-import type { IrGraph } from '../ir/types.ts';
+import type { IrGraph } from '../../ir/types.ts';
 
 export interface Fusions {
   /** Nodes not evaluated: their only use is inside a fused chain. */

@@ -1,0 +1,156 @@
+// Verifying a digit task (`input a, b: 10 digits`, addition among them): choose the cases (the
+// AdderBoard protocol, seeded random inputs, or the exhaustive and carry-chain sweeps), decode them
+// greedily in one or several threads, and build the report; with both dtypes, also list where the
+// float32 and float64 builds disagree. Prints nothing and touches no file: notices and progress
+// are callbacks, and a misuse is a VerifyError.
+import { availableParallelism } from 'node:os';
+import type { CheckedModel, FloatDType, TaskContract } from '../check/model.ts';
+import { compileDecodeGraph } from '../compile.ts';
+import { parameterManifest } from '../ir/metadata.ts';
+import { modelToIr } from '../ir/model-to-ir.ts';
+import { irToOnnx } from '../onnx/ir-to-onnx.ts';
+import { openDecoderPool } from '../runtime/decoder-pool.ts';
+import { greedyDecode } from '../runtime/greedy.ts';
+import { incrementalDecode } from '../runtime/incremental.ts';
+import { openSession, type Device } from '../runtime/session.ts';
+import { carryChainCaseSet, caseSetProblem, combineCaseSets, exhaustiveCaseSet, protocolCaseSet, taskRandomCaseSet, type CaseSet } from './protocol.ts';
+import { buildReport, dtypeDisagreements, type DecodeResult, type DtypeDisagreement, type VerifyReport } from './report.ts';
+import { runCases, type Decoder } from './run.ts';
+import { VerifyError } from './verify-model.ts';
+
+/** Which cases: the protocol (`tests`, `seed`, `edge`) or sweeps (`exhaustiveDigits`, `carryChains`). */
+export interface DigitCaseOptions {
+  /** Random cases after the edge cases (default 10,000). */
+  tests?: number;
+  /** Seed of Python's random.Random (default 2025). */
+  seed?: number;
+  /** false: skip the fixed edge cases. */
+  edge?: boolean;
+  /** Instead of the protocol: every pair of operands with this many digits. */
+  exhaustiveDigits?: number;
+  /** Instead of the protocol: runs of 9s and every carry pattern over a sliding window. */
+  carryChains?: boolean;
+}
+
+export interface DigitRunOptions {
+  device?: Device;
+  /** Decoding threads, one worker each (default: see defaultThreads). */
+  threads?: number;
+  /** Decode by re-running the whole sequence each step, even where a cached-key graph exists. */
+  fullRecompute?: boolean;
+  /** The runtime's one-line notice (e.g. cuda fell back to cpu), before that build runs. */
+  onNotice?(notice: string): void;
+  /** The model has no cached-key graph, so this build decodes by full recompute (not called when asked for). */
+  onFullRecompute?(reason: string): void;
+  /** Called once per build, after its session opened; what it returns hears that build's progress. */
+  track?(dtype: FloatDType): { update(done: number, total: number): void; finish(): void } | undefined;
+}
+
+export interface DigitVerification {
+  /** One report per build, in the order of `dtypes`. */
+  reports: VerifyReport[];
+  /** With both dtypes: every case where the two builds generated different tokens. */
+  disagreements?: DtypeDisagreement[];
+  /** Every case passed in every build, and the builds agree. */
+  ok: boolean;
+}
+
+/** Below this many cases per thread, starting the workers (each loads onnxruntime and the
+ * model) costs more than the second core saves, so the default stays at one thread. */
+export const MIN_CASES_PER_THREAD = 20_000;
+export const MAX_THREADS = 64;
+
+/** The machine's cores when there are MIN_CASES_PER_THREAD cases per core, else fewer (at least 1). */
+export function defaultThreads(cases: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(cases / MIN_CASES_PER_THREAD)));
+}
+
+/** The cases a digit task is verified on; a VerifyError when the options do not fit the task. */
+export function digitCaseSet(task: TaskContract, opts: DigitCaseOptions = {}): CaseSet {
+  const narrowest = Math.min(...task.operands.map((o) => o.digits));
+  const sweeps: CaseSet[] = [];
+  if (opts.exhaustiveDigits !== undefined) {
+    const digits = opts.exhaustiveDigits;
+    if (digits > narrowest) throw new VerifyError(`--exhaustive-digits ${digits} is wider than the task's inputs (${narrowest} digits)`);
+    const set = exhaustiveCaseSet(digits, task.base);
+    if ('error' in set) throw new VerifyError(set.error);
+    sweeps.push(set);
+  }
+  if (opts.carryChains) sweeps.push(carryChainCaseSet(narrowest, task.base));
+  let cases: CaseSet;
+  if (sweeps.length > 0) {
+    // A sweep is the whole case list, so the protocol's knobs would silently do nothing.
+    const protocolOnly = (['tests', 'seed', 'edge'] as const).filter((o) => (o === 'edge' ? opts.edge === false : opts[o] !== undefined)).map((o) => (o === 'edge' ? '--no-edge' : `--${o}`));
+    if (protocolOnly.length > 0) throw new VerifyError(`${protocolOnly.join(', ')} only appl${protocolOnly.length === 1 ? 'ies' : 'y'} to the random protocol, not to sweeps`);
+    cases = combineCaseSets(sweeps);
+  } else {
+    const sampling = { tests: opts.tests, seed: opts.seed, edge: opts.edge };
+    // The AdderBoard protocol is for two-input tasks; any other task gets seeded random inputs.
+    cases = task.operands.length === 2 ? protocolCaseSet(sampling) : taskRandomCaseSet(task, sampling);
+  }
+  const problem = caseSetProblem(task, cases);
+  if (problem) throw new VerifyError(problem);
+  return cases;
+}
+
+/** Runs `cases` through each build in `dtypes` (both: also compares them token for token). */
+export async function verifyDigits(model: CheckedModel, cases: CaseSet, dtypes: readonly FloatDType[], opts: DigitRunOptions = {}): Promise<DigitVerification> {
+  const task = model.task;
+  if (!task) throw new VerifyError('the model has no digit task');
+  const threads = opts.threads ?? defaultThreads(cases.pairs.length);
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new VerifyError(`--threads needs a whole number of at least 1, got '${threads}'`);
+  if (threads > MAX_THREADS) throw new VerifyError(`--threads ${threads} is more than ${MAX_THREADS}`);
+  const runs: { report: VerifyReport; result: DecodeResult }[] = [];
+  for (const dtype of dtypes) runs.push(await verifyBuild(model, task, cases, dtype, threads, opts));
+  const reports = runs.map((r) => r.report);
+  const disagreements = runs.length === 2 ? dtypeDisagreements(task, cases, runs[0]!.result, runs[1]!.result) : undefined;
+  const ok = reports.every((r) => r.failures.length === 0) && (disagreements ?? []).length === 0;
+  return { reports, ...(disagreements ? { disagreements } : {}), ok };
+}
+
+async function verifyBuild(model: CheckedModel, task: TaskContract, cases: CaseSet, dtype: FloatDType, threads: number, opts: DigitRunOptions) {
+  const device = opts.device ?? 'cpu';
+  // Cached-key decoding gives the same tokens as full recompute (test/incremental.test.ts) at many
+  // times the speed; models it cannot serve, and fullRecompute, use the plain graph.
+  const decodeGraph = opts.fullRecompute ? undefined : compileDecodeGraph(model, { dtype });
+  const incremental = decodeGraph !== undefined && 'onnx' in decodeGraph;
+  const bytes = incremental ? decodeGraph.onnx : irToOnnx(modelToIr(model, { dtype }));
+  // Several threads: one worker per thread, each with its own one-thread session, each decoding a
+  // slice of every chunk (identical results: test/decoder-pool.test.ts). One thread: in process,
+  // one intra-op thread for the decode graph (on 2 shared cores a second intra-op thread gains
+  // ~10% and loses 2-3x under load, docs/benchmarks.md).
+  const pool = threads > 1 ? await openDecoderPool(bytes, { threads, dtype, device, incremental }) : undefined;
+  const opened = pool ? undefined : await openSession(bytes, { device, dtype, threads: incremental ? 1 : undefined });
+  const notice = pool ? pool.notice : opened!.notice;
+  if (notice) opts.onNotice?.(notice);
+  if (decodeGraph !== undefined && !incremental) opts.onFullRecompute?.(decodeGraph.reason);
+  const progress = opts.track?.(dtype);
+  try {
+    const decoder: Decoder = pool
+      ? (prompts, steps) => pool.decode(prompts, steps)
+      : incremental
+        ? (prompts, steps) => incrementalDecode(opened!.session, prompts, steps)
+        : (prompts, steps) => greedyDecode(opened!.session, prompts, steps);
+    const { result, seconds } = await runCases(task, cases, decoder, { onProgress: progress?.update, chunkSize: 2048 * threads });
+    const report = buildReport({
+      model: modelName(model),
+      params: parameterManifest(model).count,
+      dtype,
+      device: pool ? pool.device : opened!.device,
+      task,
+      cases,
+      result,
+      seconds,
+    });
+    return { report, result };
+  } finally {
+    progress?.finish();
+    await (pool ? pool.close() : opened!.session.release());
+  }
+}
+
+/** The design's `about name`, else its model name. */
+function modelName(model: CheckedModel): string {
+  const name = model.about['name'];
+  return typeof name === 'string' ? name : model.name;
+}
