@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkSource, compileSource } from '../src/compile.ts';
 import { formatDiagnostics } from '../src/cli/format-diagnostics.ts';
+import { auditModel } from '../src/check/audit.ts';
+import { parse } from '../src/syntax/parse.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 
 function onnxOf(src: string): Uint8Array {
@@ -100,6 +102,17 @@ describe('writes inside for loops', () => {
     const want = Buffer.from(onnxOf(original));
     expect(Buffer.from(onnxOf(looped)).equals(want)).toBe(true);
     expect(Buffer.from(onnxOf(spelled)).equals(want)).toBe(true);
+  });
+
+  it('the parameter audit of the looped adder is that of the shipped design', () => {
+    const original = readFileSync(new URL('../examples/adder/adder-36p-alibi-2layer.hw', import.meta.url), 'utf8');
+    const looped = original.replace('write [cand, dp] += h\n', 'for m in 0..9 { write cand[m + 0] += h[m] }; write dp += h[10]\n');
+    expect(looped).not.toBe(original);
+    const audit = (src: string) => auditModel(parse(src).ast!, src).audit!;
+    const [want, got] = [audit(original), audit(looped)];
+    expect(got.adderboard).toBe(want.adderboard);
+    expect(got.strict).toBe(want.strict);
+    expect(got.literals.map((l) => l.value)).toEqual(want.literals.map((l) => l.value));
   });
 
   it('a loop with an empty range writes nothing', () => {

@@ -336,7 +336,7 @@ export class ModelChecker implements CheckContext {
       }
       return { value: e.value, formula: false };
     }
-    const r = this.guard(() => this.markRead(() => this.ev.integer(e, this.scope, 'the context')));
+    const r = this.guard(() => this.markRead(() => this.ev.selectorInteger(e, this.scope, 'the context')));
     if (!r) return 'refused';
     const params = this.paramsBehind(r.reads);
     if (params.length > 0) {

@@ -80,8 +80,8 @@ function loopScopes(c: CheckContext, w: WriteStmt, inputs: InputNames): { scope:
     const next: { scope: Scope; at: string }[] = [];
     for (const outer of out) {
       const range = c.guard(() => c.markRead(() => [
-        c.ev.integer(loop.from, outer.scope, 'the start of a range'),
-        c.ev.integer(loop.to, outer.scope, 'the end of a range'),
+        c.ev.selectorInteger(loop.from, outer.scope, 'the start of a range'),
+        c.ev.selectorInteger(loop.to, outer.scope, 'the end of a range'),
       ]).value);
       if (!range) return undefined;
       const [from, to] = range;
@@ -123,8 +123,8 @@ function targetIndices(c: CheckContext, w: WriteStmt, scope: Scope, at: string):
     }
     const { index: indexExpr, end: endExpr } = t;
     const bounds = c.guard(() => {
-      const index = c.ev.integer(indexExpr, scope, `a channel index${when}`);
-      return { index, end: endExpr ? c.ev.integer(endExpr, scope, `the end of a channel range${when}`) : index + 1 };
+      const index = c.ev.selectorInteger(indexExpr, scope, `a channel index${when}`);
+      return { index, end: endExpr ? c.ev.selectorInteger(endExpr, scope, `the end of a channel range${when}`) : index + 1 };
     });
     if (!bounds) return undefined;
     const { index, end } = bounds;
