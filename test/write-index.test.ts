@@ -195,6 +195,12 @@ describe('mistakes in symbolic writes', () => {
     expect(twice.text).toContain('channel `r[0]` is written twice in one write (at k = 0)');
   });
 
+  it('a range bound past 2^53 is HW016 at the bound (k + 1 would equal k there: the loop would never end)', () => {
+    const e = oneError(shift(`${LITERAL_ATTN}; for k in 1e300..1e300 { write r[0] += out[0] }`, LITERAL_MLP), '1e300..');
+    expect(e.code).toBe('HW016');
+    expect(e.text).toContain('runs past the whole numbers a loop can count');
+  });
+
   it('loops that unroll into too many writes are HW016 at the loop', () => {
     const e = oneError(shift('for i in 0..999 { for j in 0..999 { write s += 0 out[0] } }', LITERAL_MLP), 'for j');
     expect(e.code).toBe('HW016');

@@ -85,6 +85,12 @@ function loopScopes(c: CheckContext, w: WriteStmt, inputs: InputNames): { scope:
       ]).value);
       if (!range) return undefined;
       const [from, to] = range;
+      // Past 2^53, k + 1 === k: a range there would never end.
+      const unsafe = [loop.from, loop.to].find((_, i) => !Number.isSafeInteger(range[i]));
+      if (unsafe) {
+        c.diags.push(diag('HW016', `the range ${from}..${to} runs past the whole numbers a loop can count (±${Number.MAX_SAFE_INTEGER})`, unsafe.span));
+        return undefined;
+      }
       if (next.length + Math.max(0, to - from + 1) > MAX_UNROLLED_WRITES) {
         c.diags.push(diag('HW016', `these loops unroll into over ${MAX_UNROLLED_WRITES} writes`, loop.span, { hint: `the range ${from}..${to} is the one that runs over` }));
         return undefined;
