@@ -4,13 +4,14 @@
 import type { ComponentAst, Expr, Setting, WriteStmt } from '../syntax/ast.ts';
 import { diag } from '../diagnostics.ts';
 import { EvalError, flatten, Scope } from './evaluate.ts';
-import { affineMap, type InputNames } from './linear-map.ts';
+import { affineMap } from './linear-map.ts';
+import { writeMap } from './check-writes.ts';
 import type { Activation, AffineMap, AttentionSpec, ComponentSpec, MlpSpec, NormSpec } from './model.ts';
 import { collectSettings, type Schema } from './settings.ts';
 import type { CheckContext } from './context.ts';
 import { LIMITS } from '../limits.ts';
 import { evaluateLength, readsLength, stageLength, type LengthExpr } from './length-formula.ts';
-import { entryParams, NO_PARAMS, unionParams, type ParamSet } from './dependencies.ts';
+import { entryParams, NO_PARAMS, type ParamSet } from './dependencies.ts';
 
 const NORM_HELP = 'write `none`, `rms(eps: 1e-6)`, `rms(weight: w, eps: 1e-6)` or `layernorm(weight: w, bias: b, eps: 1e-5)`';
 
@@ -330,83 +331,6 @@ function checkMlp(c: CheckContext, settings: Setting[], writes: WriteStmt[], spa
   if (c.diags.slice(before).some((x) => x.severity === 'error')) return undefined;
   if (!pre || !post || !out) return undefined;
   return { kind: 'mlp', pre, post, act, width: hiddenWidth, in: inMap, gate, up, out, span };
-}
-
-/** All `write targets += formula` of a block, summed into one map from the block's output to the
- * residual. */
-function writeMap(c: CheckContext, writes: WriteStmt[], inputs: InputNames, span: ComponentAst['span'], block: string): AffineMap | undefined {
-  const d = c.channels.length;
-  const weight = new Float64Array(d * inputs.size);
-  const bias = new Float64Array(d);
-  const log = c.ev.log;
-  const weightDeps: ParamSet[] = log ? new Array(weight.length).fill(NO_PARAMS) : [];
-  const biasDeps: ParamSet[] = log ? new Array(d).fill(NO_PARAMS) : [];
-  if (writes.length === 0) {
-    c.diags.push(diag('HW020', `this ${block} writes nothing to the residual`, span, { hint: 'add e.g. `write digit += out[0]`' }));
-    return undefined;
-  }
-  let ok = true;
-  for (const w of writes) {
-    const targets = targetIndices(c, w);
-    if (!targets) {
-      ok = false;
-      continue;
-    }
-    const m = c.guard(() => c.markRead(() => affineMap(c.ev, w.value, c.scope, inputs, 'this write', targets.length)).value);
-    if (!m) {
-      ok = false;
-      continue;
-    }
-    const sign = w.op === '-=' ? -1 : 1;
-    const mw = log?.get(m.weight.data);
-    const mb = log?.get(m.bias);
-    targets.forEach((ch, r) => {
-      for (let j = 0; j < inputs.size; j++) weight[ch * inputs.size + j] += sign * m.weight.data[r * inputs.size + j];
-      bias[ch] += sign * m.bias[r];
-      // Writes to one channel add up: its entries come from what any of them came from.
-      if (mw) for (let j = 0; j < inputs.size; j++) weightDeps[ch * inputs.size + j] = unionParams(weightDeps[ch * inputs.size + j], mw[r * inputs.size + j]);
-      if (mb) biasDeps[ch] = unionParams(biasDeps[ch], mb[r]);
-    });
-  }
-  if (!ok) return undefined;
-  log?.record(weight, weightDeps);
-  log?.record(bias, biasDeps);
-  return { weight: { rows: d, cols: inputs.size, data: weight }, bias, biasIsZero: bias.every((b) => b === 0), span };
-}
-
-function targetIndices(c: CheckContext, w: WriteStmt): number[] | undefined {
-  const out: number[] = [];
-  for (const t of w.targets) {
-    if (t.name.name === 'all' && !c.channelGroups.has('all')) {
-      out.push(...c.channels.map((_, i) => i));
-      continue;
-    }
-    const g = c.channelGroups.get(t.name.name);
-    if (!g) {
-      const hint = c.channelGroups.size ? `channels: ${[...c.channelGroups.keys()].join(', ')}, or \`all\`` : undefined;
-      c.diags.push(diag('HW010', `unknown channel \`${t.name.name}\``, t.name.span, { hint }));
-      return undefined;
-    }
-    if (t.index === undefined) {
-      for (let i = 0; i < g.length; i++) out.push(g.start + i);
-      continue;
-    }
-    const end = t.end ?? t.index + 1;
-    if (t.index < 0 || end > g.length || t.index >= end) {
-      c.diags.push(diag('HW024', `\`${t.name.name}\` has ${g.length} channel${g.length === 1 ? '' : 's'}; ${t.end !== undefined ? `${t.index}:${t.end}` : t.index} is outside it`, t.span));
-      return undefined;
-    }
-    for (let i = t.index; i < end; i++) out.push(g.start + i);
-  }
-  const seen = new Set<number>();
-  for (const i of out) {
-    if (seen.has(i)) {
-      c.diags.push(diag('HW025', `channel \`${c.channels[i]}\` is written twice in one write`, w.span));
-      return undefined;
-    }
-    seen.add(i);
-  }
-  return out;
 }
 
 function normSetting(c: CheckContext, st: Setting | undefined, size: number, what: string): NormSpec | undefined {

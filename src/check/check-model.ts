@@ -101,12 +101,13 @@ export class ModelChecker implements CheckContext {
     const taskVocab = this.refused.has('vocab') ? Number.MAX_SAFE_INTEGER : vocab;
     const { task, stringTask } = ast.task ? checkAnyTask(this, ast.task, taskVocab, tokenNames) : {};
     const needs = task ? { prompt: task.prompt.length, decode: task.decode } : stringTask ? stringTaskPositions(stringTask) : undefined;
+    this.declarations();
+    this.declarationsDone = true;
+    // After the declarations: `context` may be a formula of them (`context 2 max_len + 1`).
     this.context = this.contextLength(needs?.prompt, needs?.decode);
     // A task with errors sets no context; a placeholder of 1 keeps RoPE, positions and masks from
     // reporting "needs a context length" for a context the task would have set.
     if (ast.task && !task && !stringTask && this.context === 0) this.context = 1;
-    this.declarations();
-    this.declarationsDone = true;
     if (this.opts.logFormulas) {
       this.ev.literalSink = (value, span, via) => this.literals?.push({ value, span, via });
       for (const v of this.values.values()) if (v.kind === 'let') this.ev.constantNames.add(v.name);
@@ -298,14 +299,19 @@ export class ModelChecker implements CheckContext {
 
   private contextLength(promptLength: number | undefined, decode: number | undefined): number {
     const needed = promptLength !== undefined && decode !== undefined ? promptLength + decode - 1 : undefined;
-    const given = this.ast.context;
+    const given = this.ast.context ? this.givenContext(this.ast.context.value) : undefined;
+    if (given === 'refused') return needed ?? 1;
     if (given) {
-      if (!Number.isInteger(given.value) || given.value < 1 || given.value > LIMITS.context) {
-        this.diags.push(diag('HW016', `context ${given.value} is out of range (1..${LIMITS.context})`, given.span));
+      const span = this.ast.context!.span;
+      // A formula is shown with its value: `context 2 n + 1` (= 11).
+      const text = this.text(this.ast.context!.value.span);
+      const shown = given.formula && text !== String(given.value) ? `context ${text} (= ${given.value})` : `context ${given.value}`;
+      if (given.value < 1 || given.value > LIMITS.context) {
+        this.diags.push(diag('HW016', `${shown} is out of range (1..${LIMITS.context})`, span));
         return needed ?? 1;
       }
       if (needed !== undefined && given.value < needed) {
-        this.diags.push(diag('HW025', `context ${given.value} is shorter than the task needs (${needed} = prompt + decode − 1)`, given.span));
+        this.diags.push(diag('HW025', `${shown} is shorter than the task needs (${needed} = prompt + decode − 1)`, span));
       }
       return Math.max(given.value, needed ?? 0);
     }
@@ -317,6 +323,29 @@ export class ModelChecker implements CheckContext {
     }
     if (needed !== undefined) return Math.max(needed, 1);
     return 0;
+  }
+
+  /** The value of `context FORMULA`: a whole number computed from numbers and `let` constants, never
+   * from a parameter (the context sizes the model, and parameters are weights). 'refused' after a
+   * diagnostic. */
+  private givenContext(e: Expr): { value: number; formula: boolean } | 'refused' {
+    if (e.kind === 'num') {
+      if (!Number.isInteger(e.value)) {
+        this.diags.push(diag('HW016', `context ${e.text} is out of range (1..${LIMITS.context})`, this.ast.context!.span, { hint: 'the context is a whole number of positions' }));
+        return 'refused';
+      }
+      return { value: e.value, formula: false };
+    }
+    const r = this.guard(() => this.markRead(() => this.ev.selectorInteger(e, this.scope, 'the context')));
+    if (!r) return 'refused';
+    const params = this.paramsBehind(r.reads);
+    if (params.length > 0) {
+      this.diags.push(diag('HW021', `the context may not depend on parameter${params.length === 1 ? '' : 's'} ${params.map((p) => `\`${p}\``).join(', ')}`, e.span, {
+        hint: 'the context is the model\'s size, not a weight: compute it from numbers and `let` constants',
+      }));
+      return 'refused';
+    }
+    return { value: r.value, formula: true };
   }
 
   /** A task whose prompt and decoding need more positions than any model may have: reported at

@@ -452,7 +452,9 @@ export class Evaluator {
     }
   }
 
-  private selectorInteger(e: Expr, scope: Scope, what: string): number {
+  /** A whole number that selects or sizes (a range end, a channel index, the context) rather than
+   * weighs: its literals are not reported to the parameter audit. */
+  selectorInteger(e: Expr, scope: Scope, what: string): number {
     this.quiet++;
     try {
       return this.integer(e, scope, what);

@@ -43,10 +43,20 @@ export interface Setting {
   span: Span;
 }
 
+/** `name`, `name[index]` or `name[index:end]`: the indices are formulas (a literal, or `k + 1` over
+ * the variables of enclosing `for` loops), resolved by the checker to whole numbers. */
 export interface ChannelRef {
   name: Ident;
-  index?: number;
-  end?: number;
+  index?: Expr;
+  end?: Expr;
+  span: Span;
+}
+
+/** `for variable in from..to { … }` around writes (both ends included). */
+export interface WriteLoop {
+  variable: Ident;
+  from: Expr;
+  to: Expr;
   span: Span;
 }
 
@@ -54,6 +64,9 @@ export interface WriteStmt {
   targets: ChannelRef[];
   op: '+=' | '-=';
   value: Expr;
+  /** The `for` loops the write sits in, outermost first (empty when it sits in none): the checker
+   * makes one write per combination of their values. */
+  loops: WriteLoop[];
   span: Span;
 }
 
@@ -141,7 +154,8 @@ export interface ModelAst {
   vocab?: { size?: number; names?: string[]; span: Span };
   dtype?: Ident;
   residual?: { channels: { name: Ident; count?: number; span: Span }[]; span: Span };
-  context?: { value: number; span: Span };
+  /** `context N`: a formula of the declarations, evaluated by the checker to a whole number. */
+  context?: { value: Expr; span: Span };
   decls: (LetDecl | ParamDecl)[];
   embed?: { name: Ident; indexVar?: Ident; value: Expr; span: Span };
   position?: { name: Ident; indexVar: Ident; value: Expr; span: Span };

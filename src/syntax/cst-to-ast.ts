@@ -5,7 +5,7 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type {
   AboutAst, Arg, AttentionAst, BinaryOp, ChannelRef, ComponentAst, Expr, Ident, LayerAst, MlpAst,
-  ModelAst, PromptItem, RepeatAst, Setting, Span, TaskAst, TaskInputAst, WriteStmt,
+  ModelAst, PromptItem, RepeatAst, Setting, Span, TaskAst, TaskInputAst, WriteLoop, WriteStmt,
 } from './ast.ts';
 import { diag, NO_SPAN, type Diagnostic } from '../diagnostics.ts';
 import type { LineIndex } from './spans.ts';
@@ -13,7 +13,7 @@ import type {
   AboutCstNode, AdditiveCstNode, AndExprCstNode, AttentionCstNode, CallOrNameCstNode, ChannelRefCstNode, CompareCstNode,
   ExprCstNode, ItemCstChildren, ItemCstNode, LayerCstNode, MlpCstNode, MultiplicativeCstNode, NotExprCstNode, OrExprCstNode,
   ParamListCstNode, PostfixCstNode, PowerCstNode, PrimaryCstNode, ProgramCstNode, PromptItemCstNode, SettingCstNode,
-  StringListCstNode, TaskCstNode, UnaryCstNode, VectorCstNode, WriteStmtCstNode,
+  StringListCstNode, TaskCstNode, UnaryCstNode, VectorCstNode, WriteLoopCstNode, WriteStmtCstNode,
 } from './cst.generated.ts';
 
 /** A node that can be an item of the model (`vocab …`, `layer { … }`, `task …`): one per rule. */
@@ -165,8 +165,8 @@ export class AstBuilder {
         break;
       }
       case 'context': {
-        const t = first(n.children.NumberLit);
-        if (t) this.once(ast, 'context', { value: Number(t.image), span }, span, 'context');
+        const value = first(n.children.expr);
+        if (value) this.once(ast, 'context', { value: this.expr(value), span }, span, 'context');
         break;
       }
       case 'letDecl': {
@@ -280,7 +280,7 @@ export class AstBuilder {
   private component(n: AttentionCstNode | MlpCstNode): AttentionAst | MlpAst {
     const block = first(n.children.settingsBlock);
     const settings = block ? all(block.children.setting).map((s) => this.setting(s)) : [];
-    const writes = block ? all(block.children.writeStmt).map((w) => this.write(w)) : [];
+    const writes = block ? this.writes(block.children.writeStmt, block.children.writeLoop, []) : [];
     return { kind: n.name === 'attention' ? 'attention' : 'mlp', settings, writes, span: this.nodeSpan(n) } as AttentionAst | MlpAst;
   }
 
@@ -298,7 +298,23 @@ export class AstBuilder {
     };
   }
 
-  private write(n: WriteStmtCstNode): WriteStmt {
+  /** The writes of a block or loop body in source order (the order their sums are taken in), each
+   * with the loops around it. */
+  private writes(stmts: WriteStmtCstNode[] | undefined, loops: WriteLoopCstNode[] | undefined, around: WriteLoop[]): WriteStmt[] {
+    return ordered<WriteStmtCstNode | WriteLoopCstNode>(stmts, loops).flatMap((n) => {
+      if (n.name === 'writeStmt') return [this.write(n, around)];
+      const c = n.children;
+      const variable = first(c.Identifier);
+      const from = first(c.from);
+      const to = first(c.to);
+      // A loop header broken by a syntax error is reported already; its body is left out.
+      if (!variable || !from || !to) return [];
+      const loop: WriteLoop = { variable: this.ident(variable), from: this.expr(from), to: this.expr(to), span: this.nodeSpan(n) };
+      return this.writes(c.writeStmt, c.writeLoop, [...around, loop]);
+    });
+  }
+
+  private write(n: WriteStmtCstNode, loops: WriteLoop[]): WriteStmt {
     const c = n.children;
     const target = first(c.writeTarget);
     const targets = target
@@ -309,14 +325,16 @@ export class AstBuilder {
       targets,
       op: all(c.MinusEq).length > 0 ? '-=' : '+=',
       value: value ? this.expr(value) : { kind: 'num', value: 0, text: '0', span: this.nodeSpan(n) },
+      loops,
       span: this.nodeSpan(n),
     };
   }
 
   private channelRef(n: ChannelRefCstNode): ChannelRef {
     const name = first(n.children.Identifier)!;
-    const nums = all(n.children.NumberLit).map((t) => Number(t.image));
-    return { name: this.ident(name), index: nums[0], end: nums[1], span: this.nodeSpan(n) };
+    const index = first(n.children.index);
+    const end = first(n.children.end);
+    return { name: this.ident(name), index: index ? this.expr(index) : undefined, end: end ? this.expr(end) : undefined, span: this.nodeSpan(n) };
   }
 
   private task(n: TaskCstNode): TaskAst {

@@ -136,7 +136,7 @@ export interface ContextCstNode extends CstNode {
 
 export type ContextCstChildren = {
   Kw_context: IToken[];
-  NumberLit: IToken[];
+  expr: ExprCstNode[];
 };
 
 export interface LetDeclCstNode extends CstNode {
@@ -270,6 +270,7 @@ export interface SettingsBlockCstNode extends CstNode {
 export type SettingsBlockCstChildren = {
   LBrace: IToken[];
   writeStmt?: WriteStmtCstNode[];
+  writeLoop?: WriteLoopCstNode[];
   setting?: SettingCstNode[];
   Comma?: IToken[];
   Semicolon?: IToken[];
@@ -301,6 +302,26 @@ export type WriteStmtCstChildren = {
   expr: ExprCstNode[];
 };
 
+export interface WriteLoopCstNode extends CstNode {
+  name: "writeLoop";
+  children: WriteLoopCstChildren;
+}
+
+export type WriteLoopCstChildren = {
+  Kw_for: IToken[];
+  Identifier: IToken[];
+  Kw_in: IToken[];
+  from: ExprCstNode[];
+  DotDot: IToken[];
+  to: ExprCstNode[];
+  LBrace: IToken[];
+  writeStmt?: WriteStmtCstNode[];
+  writeLoop?: WriteLoopCstNode[];
+  Comma?: IToken[];
+  Semicolon?: IToken[];
+  RBrace: IToken[];
+};
+
 export interface WriteTargetCstNode extends CstNode {
   name: "writeTarget";
   children: WriteTargetCstChildren;
@@ -321,8 +342,9 @@ export interface ChannelRefCstNode extends CstNode {
 export type ChannelRefCstChildren = {
   Identifier: IToken[];
   LBracket?: IToken[];
-  NumberLit?: (IToken)[];
+  index?: ExprCstNode[];
   Colon?: IToken[];
+  end?: ExprCstNode[];
   RBracket?: IToken[];
 };
 

@@ -166,9 +166,10 @@ export class HandwireParser extends CstParser {
     });
   });
 
+  /** `context 64`, or a formula of the declarations: `context 2 max_len + 1`. */
   public context = this.RULE('context', () => {
     this.CONSUME(T.Context);
-    this.CONSUME(T.NumberLit);
+    this.SUBRULE(this.expr);
   });
 
   public letDecl = this.RULE('letDecl', () => {
@@ -256,6 +257,7 @@ export class HandwireParser extends CstParser {
     this.MANY(() => {
       this.OR([
         { ALT: () => this.SUBRULE(this.writeStmt) },
+        { ALT: () => this.SUBRULE(this.writeLoop) },
         { ALT: () => this.SUBRULE(this.setting) },
       ]);
       this.OPTION(() => this.OR2([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
@@ -297,6 +299,26 @@ export class HandwireParser extends CstParser {
     this.SUBRULE(this.expr);
   });
 
+  /** `for k in 0..3 { write x[k + 1] += out[k] }`: writes repeated over an inclusive range of
+   * whole numbers. The checker unrolls it into one write per value, so it adds nothing to the graph. */
+  public writeLoop = this.RULE('writeLoop', () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.In);
+    this.SUBRULE(this.expr, { LABEL: 'from' });
+    this.CONSUME(T.DotDot);
+    this.SUBRULE2(this.expr, { LABEL: 'to' });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.writeStmt) },
+        { ALT: () => this.SUBRULE(this.writeLoop) },
+      ]);
+      this.OPTION(() => this.OR2([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
   public writeTarget = this.RULE('writeTarget', () => {
     this.OR([
       {
@@ -310,15 +332,16 @@ export class HandwireParser extends CstParser {
     ]);
   });
 
-  /** `name`, `name[i]` or `name[i:j]` (end exclusive). */
+  /** `name`, `name[i]` or `name[i:j]` (end exclusive); `i` and `j` are formulas (`k + 1` inside a
+   * `for`) that the checker resolves to whole numbers. */
   public channelRef = this.RULE('channelRef', () => {
     this.CONSUME(T.Identifier);
     this.OPTION(() => {
       this.CONSUME(T.LBracket);
-      this.CONSUME(T.NumberLit);
+      this.SUBRULE(this.expr, { LABEL: 'index' });
       this.OPTION2(() => {
         this.CONSUME(T.Colon);
-        this.CONSUME2(T.NumberLit);
+        this.SUBRULE2(this.expr, { LABEL: 'end' });
       });
       this.CONSUME(T.RBracket);
     });
