@@ -26,6 +26,18 @@ function count(s: number[], x: number): number {
   return n;
 }
 
+/** The digits of a + b, most significant first and without leading zeros ([0] when the sum is 0),
+ * where a and b are numbers written as vectors of decimal digits, most significant first (the token
+ * ids of a vocabulary that starts "0", …, "9"). BigInt, so any length is exact. */
+function addDigits(a: Value, b: Value): number[] {
+  const number = (v: Value): bigint => {
+    const digits = sequence(v, 'add_digits');
+    for (const d of digits) if (!Number.isInteger(d) || d < 0 || d > 9) throw new SequenceError(`\`add_digits\` adds numbers written as decimal digits 0..9, and ${d} is not one`);
+    return digits.length === 0 ? 0n : BigInt(digits.join(''));
+  };
+  return [...(number(a) + number(b)).toString()].map(Number);
+}
+
 /** Name → arity and definition. `entries` bounds the result's size before it is built. */
 export const SEQUENCE_FUNCTIONS: Record<string, { min: number; max: number; fn: (...a: Value[]) => Value; entries?: (...a: Value[]) => number }> = {
   /** How often x occurs in s. */
@@ -72,6 +84,8 @@ export const SEQUENCE_FUNCTIONS: Record<string, { min: number; max: number; fn: 
   },
   /** For each position, how often its token occurs in the whole of s. */
   histogram: { min: 1, max: 1, fn: (s) => { const seq = sequence(s, 'histogram'); return seq.map((t) => count(seq, t)); } },
+  /** The decimal digits of a + b (see addDigits). */
+  add_digits: { min: 2, max: 2, fn: (a, b) => addDigits(a, b), entries: (a, b) => Math.max(Array.isArray(a) ? a.length : 1, Array.isArray(b) ? b.length : 1) + 1 },
   /** For each position i: the token that followed the most recent earlier occurrence of s[i], or
    * `none` where s[i] has not occurred before (the induction-head task). */
   induction: {
