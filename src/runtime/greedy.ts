@@ -20,6 +20,10 @@ export interface GreedyOptions {
   batchSize?: number;
   /** The model's context: a prompt that would run past it is a ContextLengthError, before any run. */
   context?: number;
+  /** End a batch early once every row in it has generated this token (at some step). The steps
+   * not run then hold this token, with margin +Infinity and top-1 logit 0: readers that stop at
+   * the first stop token (verify) never look at them. */
+  stop?: number;
   /** Called after each model run; units are prompt-steps, total = prompts.length × steps. */
   onProgress?(done: number, total: number): void;
 }
@@ -75,6 +79,11 @@ export async function greedyDecode(
         }
         done += b;
         opts.onProgress?.(done, total);
+        if (allStopped(tokens, idx, opts.stop)) {
+          done += fillStopped({ tokens, margins }, idx, steps, opts.stop!);
+          opts.onProgress?.(done, total);
+          break;
+        }
       }
     }
   }
@@ -123,6 +132,25 @@ export function emptyResult(prompts: number, steps: number): GreedyResult {
     margins: new Float64Array(prompts * steps),
     top1Logit: new Float64Array(prompts * steps),
   };
+}
+
+/** True when every row `idx` names has generated `stop` (false without a stop token). */
+export function allStopped(tokens: readonly number[][], idx: readonly number[], stop: number | undefined): boolean {
+  return stop !== undefined && idx.every((p) => tokens[p]!.includes(stop));
+}
+
+/** Fills the steps a batch ended early without running: the stop token, margin +Infinity (top-1
+ * logit stays 0). Returns how many prompt-steps it filled. */
+export function fillStopped(result: Pick<GreedyResult, 'tokens' | 'margins'>, idx: readonly number[], steps: number, stop: number): number {
+  let filled = 0;
+  for (const p of idx) {
+    const row = result.tokens[p]!;
+    for (let step = row.length; step < steps; step++, filled++) {
+      row.push(stop);
+      result.margins[p * steps + step] = Infinity;
+    }
+  }
+  return filled;
 }
 
 /** Prompt indices grouped by prompt length, in order within each group (results are written back

@@ -6,7 +6,7 @@
 // at a cost per step that no longer grows with the whole sequence's attention matrix.
 
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import { decodeBatchSize, emptyResult, greedyPick, groupByLength, type GreedyOptions, type GreedyResult } from './greedy.ts';
+import { allStopped, decodeBatchSize, emptyResult, fillStopped, greedyPick, groupByLength, type GreedyOptions, type GreedyResult } from './greedy.ts';
 
 /** One cache tensor: fed as `past`, returned as `present`, [batch, heads, positions, width]. */
 export interface CacheSlot {
@@ -101,6 +101,11 @@ export async function incrementalDecode(
         done += b;
         opts.onProgress?.(done, total);
         if (last) break;
+        if (allStopped(tokens, idx, opts.stop)) {
+          done += fillStopped({ tokens, margins }, idx, steps, opts.stop!);
+          opts.onProgress?.(done, total);
+          break;
+        }
         // The token chosen at step s sits at position len + s; the caches come back as they were returned.
         feeds = { input_ids: new Tensor('int64', next, [b, 1]), position: positionTensor(len + step) };
         for (const c of layout.caches) feeds[c.past] = out[c.present] as Tensor;

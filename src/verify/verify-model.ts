@@ -20,6 +20,9 @@ export interface VerifyModelOptions {
   /** Cases to sample when the domain is larger than the budget (default 10,000). */
   samples?: number;
   seed?: number;
+  /** Verify exactly these cases of the task's own kind (token strings by input name for a string
+   * task), in this order, instead of enumerating or sampling the domain. */
+  cases?: readonly unknown[];
   /** Verify against these dataset lines instead of the task's `expect`. */
   dataset?: { cases: readonly DatasetCase[]; source: string };
   /** Decode by re-running the whole sequence each step, even where a cached-key graph exists. */
@@ -46,7 +49,7 @@ export interface ModelVerification {
   /** The domain in words, and how it was covered. */
   domain: string;
   domainSize: number;
-  mode: 'exhaustive' | 'sampled' | 'dataset';
+  mode: 'exhaustive' | 'sampled' | 'dataset' | 'given';
   cases: number;
   passed: number;
   tokens: { right: number; total: number };
@@ -71,8 +74,9 @@ export async function verifyModel(model: CheckedModel, opts: VerifyModelOptions 
   const dtype = opts.dtype ?? model.dtype;
   const budget = opts.budget ?? 1_000_000;
   const dataset = opts.dataset !== undefined;
-  const exhaustive = dataset || task.domain.size <= budget;
-  const cases: unknown[] = exhaustive ? [...task.domain.enumerate()] : task.domain.sample(opts.samples ?? 10_000, opts.seed ?? 0);
+  if (opts.cases && dataset) throw new VerifyError('give either cases or a dataset, not both');
+  const exhaustive = !opts.cases && (dataset || task.domain.size <= budget);
+  const cases: unknown[] = opts.cases ? [...opts.cases] : exhaustive ? [...task.domain.enumerate()] : task.domain.sample(opts.samples ?? 10_000, opts.seed ?? 0);
   const maxFailures = opts.maxFailures ?? 10;
 
   const run = await openRunner(model, task, dtype, opts);
@@ -125,7 +129,7 @@ export async function verifyModel(model: CheckedModel, opts: VerifyModelOptions 
     device: run.device,
     domain: task.domain.describe,
     domainSize: task.domain.size,
-    mode: dataset ? 'dataset' : exhaustive ? 'exhaustive' : 'sampled',
+    mode: opts.cases ? 'given' : dataset ? 'dataset' : exhaustive ? 'exhaustive' : 'sampled',
     cases: cases.length,
     passed,
     tokens: { right, total },
@@ -167,7 +171,9 @@ async function openRunner(model: CheckedModel, task: Task<unknown>, dtype: Float
   const opened = await openSession(bytes, { dtype, device: opts.device, threads: incremental ? 1 : undefined });
   const { decode, stop } = readout;
   const runner = async (_cases: unknown[], prompts: number[][]) => {
-    const out = incremental ? await incrementalDecode(opened.session, prompts, decode) : await greedyDecode(opened.session, prompts, decode);
+    // Rows past their stop token are not read, so a batch ends once all of its rows have stopped.
+    const options = stop === undefined ? {} : { stop };
+    const out = incremental ? await incrementalDecode(opened.session, prompts, decode, options) : await greedyDecode(opened.session, prompts, decode, options);
     return out.tokens.map((generated, i): CaseAnswer => {
       const end = stop === undefined ? -1 : generated.indexOf(stop);
       const read = end < 0 ? generated : generated.slice(0, end + 1);

@@ -112,7 +112,7 @@ const share = (a: number, b: number) => `${b === 0 ? '100' : ((100 * a) / b).toF
 export function formatVerification(name: string, params: number, r: ModelVerification): string {
   const lines: string[] = [];
   lines.push(`${name} (task ${r.task}): ${int(params)} params, ${r.dtype} on ${r.device}`);
-  const how = r.mode === 'exhaustive' ? `all ${int(r.cases)} checked (exhaustive)` : r.mode === 'dataset' ? `every line checked` : `${int(r.cases)} sampled of ${formatCount(r.domainSize)}, stratified by length`;
+  const how = r.mode === 'exhaustive' ? `all ${int(r.cases)} checked (exhaustive)` : r.mode === 'dataset' ? `every line checked` : r.mode === 'given' ? `${int(r.cases)} given cases checked` : `${int(r.cases)} sampled of ${formatCount(r.domainSize)}, stratified by length`;
   lines.push(`Domain: ${r.domain}: ${how}`);
   lines.push(`Exact match: ${int(r.passed)}/${int(r.cases)} (${share(r.passed, r.cases)}); per token: ${int(r.tokens.right)}/${int(r.tokens.total)} (${share(r.tokens.right, r.tokens.total)})`);
   if (Number.isFinite(r.minMargin)) lines.push(`Smallest logit margin: ${r.minMargin.toPrecision(6)}`);
