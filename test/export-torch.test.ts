@@ -147,8 +147,11 @@ function expectedState(model: CheckedModel): Map<string, ArrayLike<number>> {
   return want;
 }
 
+// A design whose task is over token strings (the any-length adder) has no digit contract to
+// sample here; test/adder-anylen.test.ts covers it.
+const digitTask = (source: string) => !/^\s*input [^\n]*\] length /m.test(source);
 const designs = ['examples/adder', 'examples/tasks'].flatMap((dir) =>
-  readdirSync(dir).filter((f) => f.endsWith('.hw')).sort().map((f) => join(dir, f)),
+  readdirSync(dir).filter((f) => f.endsWith('.hw') && digitTask(readFileSync(join(dir, f), 'utf8'))).sort().map((f) => join(dir, f)),
 );
 
 describe.concurrent.each(designs)('torch export of %s', (file) => {

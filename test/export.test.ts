@@ -203,7 +203,10 @@ function expectedMetadata(model: CheckedModel) {
 
 // ---------------------------------------------------------------- the example designs
 
-const designs = readdirSync(EXAMPLES).filter((f) => f.endsWith('.hw')).sort();
+// A design whose task is over token strings (the any-length adder) has no digit contract to
+// sample here; test/adder-anylen.test.ts covers it.
+const digitTask = (source: string) => !/^\s*input [^\n]*\] length /m.test(source);
+const designs = readdirSync(EXAMPLES).filter((f) => f.endsWith('.hw') && digitTask(readFileSync(join(EXAMPLES, f), 'utf8'))).sort();
 
 describe.concurrent.each(designs)('export of %s', (file) => {
   const source = readFileSync(join(EXAMPLES, file), 'utf8');

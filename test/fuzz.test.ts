@@ -69,7 +69,9 @@ function toOriginal({ name, source }: { name: string; source: string }): Origina
   return { name, pieces, tail: source.slice(end) };
 }
 
-const EXAMPLES = [...hwFiles('examples/adder'), ...hwFiles('examples/tasks')].map(toOriginal);
+// The any-length adder (a token-string task, context 304) is left out: each check of it takes
+// ~0.3 s, which a 10,000-case property cannot afford; its tokens are all in the other sources.
+const EXAMPLES = [...hwFiles('examples/adder'), ...hwFiles('examples/tasks')].filter((f) => !/^\s*input [^\n]*\] length /m.test(f.source)).map(toOriginal);
 const DOC_BLOCKS = docBlocks('docs/language.md').map(toOriginal);
 
 /** Numbers chosen to break arithmetic and size checks. Written as source text: a literal cannot be
