@@ -15,6 +15,7 @@ import { modelToIr, modelToTraceIr } from '../src/ir/model-to-ir.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { openTrace, type TraceResult } from '../src/runtime/trace.ts';
+import { framesShown, LOOP_CELL_BUDGET } from '../src/inspect/loops.ts';
 import { runCli } from './helpers/cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -246,6 +247,22 @@ function bfs(cells: readonly string[], from: number): number[] {
   }
   return dist;
 }
+
+describe('inspect loop frames', () => {
+  it('keeps every iteration of a small loop, and evenly spaced ones (first and last among them) of a big one', () => {
+    expect(framesShown(5, 12)).toEqual([0, 1, 2, 3, 4, 5]);
+    const cells = 900 * 14;
+    const big = framesShown(900, cells);
+    const most = Math.floor(LOOP_CELL_BUDGET / cells);
+    expect(big).toHaveLength(most);
+    expect(big.length * cells).toBeLessThanOrEqual(LOOP_CELL_BUDGET);
+    expect([big[0], big[big.length - 1]]).toEqual([0, 900]);
+    const gaps = big.slice(1).map((t, i) => t - big[i]!);
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1);
+    // A frame bigger than the whole budget still shows the first and the last iteration.
+    expect(framesShown(10, LOOP_CELL_BUDGET * 2)).toEqual([0, 10]);
+  });
+});
 
 describe('inspect loop iterations in Chromium', () => {
   let browser: Browser;
