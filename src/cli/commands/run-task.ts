@@ -8,8 +8,9 @@ import { openSession, type Device } from '../../runtime/session.ts';
 import { expectedTokens, generatedAnswer, labelPositions, stringFromText, StringInputError, stringPrompt, tokenText, type StringCase } from '../../runtime/string-task.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
 import { UserError } from '../io.ts';
+import { traceJson, traceSequence, traceText, type TraceOptions } from './trace-output.ts';
 
-export interface StringRunOptions {
+export interface StringRunOptions extends TraceOptions {
   input: string[];
   device: Device;
   json?: boolean;
@@ -42,9 +43,12 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
   let answer: number[];
   let margins: number[];
   let stopped: boolean | undefined;
+  // The sequence the model read last: the trace follows that forward pass.
+  let lastRead = prompt;
   try {
     if (task.readout === 'tokens') {
       const out = await greedyDecode(opened.session, [prompt], task.decode);
+      lastRead = [...prompt, ...out.tokens[0]!.slice(0, -1)];
       const got = generatedAnswer(task, out.tokens[0]!);
       answer = got.tokens;
       stopped = got.stopped;
@@ -58,6 +62,7 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
   } finally {
     await opened.session.release();
   }
+  const trace = opts.trace ? await traceSequence(model, lastRead, { dtype: compiled.dtype, device: opened.device }) : undefined;
   // Right when the tokens are the answer and generation ended with the stop token (or the answer
   // filled every step, leaving no room for one).
   const same = expected !== undefined && expected.length === answer.length && expected.every((t, i) => t === answer[i]);
@@ -75,6 +80,7 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
       expected: expected === undefined ? null : tokenText(model, expected),
       match: match ?? null,
       min_margin: minMargin === undefined || !Number.isFinite(minMargin) ? null : minMargin,
+      ...(trace ? { trace: traceJson(trace, model, opts) } : {}),
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
@@ -89,7 +95,7 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
     if (minMargin !== undefined && Number.isFinite(minMargin)) rows.push(['min margin', `${minMargin.toPrecision(6)}   (top-1 minus top-2 logit, smallest over the answer)`]);
     rows.push(['ran on', `${opened.device}, ${compiled.dtype}`]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(''));
+    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('') + (trace ? traceText(trace, model, opts) : ''));
   }
   return match === false ? 1 : 0;
 }
