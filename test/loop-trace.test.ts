@@ -3,11 +3,11 @@
 // math: a counter that adds 1 per application until count reaches its token, a loop whose
 // positions interact through attention, and the maze, whose distance counters must equal an
 // independent breadth-first search. The inspect page's slider is driven in headless Chromium.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile.ts';
 import type { CheckedModel } from '../src/check/model.ts';
@@ -16,6 +16,7 @@ import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { openTrace, type TraceResult } from '../src/runtime/trace.ts';
 import { framesShown, LOOP_CELL_BUDGET } from '../src/inspect/loops.ts';
+import { launchChromium, openPage } from './helpers/chromium.ts';
 import { runCli } from './helpers/cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -267,8 +268,7 @@ describe('inspect loop frames', () => {
 describe('inspect loop iterations in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync('/usr/bin/chromium')) throw new Error("/usr/bin/chromium is missing: install Debian's chromium package");
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -278,15 +278,7 @@ describe('inspect loop iterations in Chromium', () => {
     const out = join(TMP, 'counter.html');
     const r = await cli(['inspect', COUNTER, '--tokens', '2,0,5,3', '--steps', '1', '-o', out]);
     expect(r.code).toBe(0);
-    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (q) => requests.push(q.url()));
-    await page.setContent(readFileSync(out, 'utf8'), { waitUntil: 'load' });
+    const { page, log } = await openPage(browser, readFileSync(out, 'utf8'));
     const slider = page.locator('#loops .loop-slider');
     expect(await slider.count()).toBe(1);
     expect(await slider.getAttribute('max')).toBe('5');
@@ -311,8 +303,7 @@ describe('inspect loop iterations in Chromium', () => {
       const halted = tokens.filter((tok) => t >= tok).length;
       expect(now).toEqual({ frames: 1, caption: `iteration ${t} of 5 · ${halted} of 4 positions halted`, values: counterAt(tokens, t).flat(), current: t });
     }
-    expect(errors).toEqual([]);
-    expect(requests).toEqual([]);
+    expect(log).toEqual({ errors: [], requests: [] });
     await page.close();
   });
 });
