@@ -1,6 +1,7 @@
 // `handwire run FILE "jump twice"` for token-string tasks: the input string(s) → the prompt → the
-// answer read by the task's readout (the string Task, run and judged as verify runs and judges it), with the right answer from `expect` (or from the dataset line
-// with the same input) and whether they match (exit 1 when they do not).
+// answer read by the task's readout (the string Task, run and judged as verify runs and judges it),
+// with the right answer from `expect` (or from the dataset line with the same input) and whether
+// they match (exit 1 when they do not).
 import type { CompiledFile } from '../load.ts';
 import type { Device } from '../../runtime/session.ts';
 import { stringFromText, StringInputError, tokenText, type StringCase } from '../../runtime/string-task.ts';
@@ -8,8 +9,9 @@ import { judge, openTaskRunner } from '../../runtime/tasks/runner.ts';
 import { stringTaskOf } from '../../runtime/tasks/strings.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
 import { UserError } from '../io.ts';
+import { traceJson, traceSequence, traceText, type TraceOptions } from './trace-output.ts';
 
-export interface StringRunOptions {
+export interface StringRunOptions extends TraceOptions {
   input: string[];
   device: Device;
   json?: boolean;
@@ -47,6 +49,10 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
     await runner.close();
   }
   const { answer, margins, stopped } = a!;
+  // The sequence the model read last (the prompt and every generated token but the last): the
+  // trace follows that forward pass.
+  const lastRead = a!.generated ? [...prompt, ...a!.generated.slice(0, -1)] : prompt;
+  const trace = opts.trace ? await traceSequence(model, lastRead, { dtype: compiled.dtype, device: runner.device }) : undefined;
   // Right as verify judges a case: the tokens are the answer and generation ended with the stop
   // token (or the answer filled every step, leaving no room for one).
   const match = expected === undefined ? undefined : judge(a!, expected).firstWrong < 0;
@@ -63,6 +69,7 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
       expected: expected === undefined ? null : tokenText(model, expected),
       match: match ?? null,
       min_margin: minMargin === undefined || !Number.isFinite(minMargin) ? null : minMargin,
+      ...(trace ? { trace: traceJson(trace, model, opts) } : {}),
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
@@ -77,7 +84,7 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
     if (minMargin !== undefined && Number.isFinite(minMargin)) rows.push(['min margin', `${minMargin.toPrecision(6)}   (top-1 minus top-2 logit, smallest over the answer)`]);
     rows.push(['ran on', `${runner.device}, ${compiled.dtype}`]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(''));
+    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('') + (trace ? traceText(trace, model, opts) : ''));
   }
   return match === false ? 1 : 0;
 }

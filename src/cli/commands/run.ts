@@ -4,7 +4,7 @@
 // one, the expected answer and whether they match (exit 1 when they do not).
 import { Option, type Command } from 'commander';
 import { env as ortEnv } from 'onnxruntime-node';
-import type { TaskContract } from '../../check/model.ts';
+import type { CheckedModel, TaskContract } from '../../check/model.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
@@ -16,8 +16,10 @@ import { ContextLengthError } from '../../runtime/context-length.ts';
 import { UserError } from '../io.ts';
 import { compileFileOrReport, dtypeOption } from '../load.ts';
 import { runStringTask } from './run-task.ts';
+import { checkTraceOptions, traceJson, traceOptions, traceSequence, traceText, type TraceOptions } from './trace-output.ts';
+import type { TraceResult } from '../../runtime/trace.ts';
 
-interface RunOptions {
+interface RunOptions extends TraceOptions {
   a?: string;
   b?: string;
   input: string[];
@@ -29,7 +31,7 @@ interface RunOptions {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description("run a .hw model on one prompt and compare its answer with the task's")
     .argument('<file>', '.hw source file')
@@ -41,8 +43,9 @@ export function registerRun(program: Command): void {
     .option('--steps <n>', "tokens to generate (default: the task's decode count)")
     .addOption(new Option('--device <device>', 'where to run; cuda falls back to cpu with a notice').choices(['cpu', 'cuda']).default('cpu'))
     .addOption(dtypeOption())
-    .option('--json', 'print the result as JSON')
-    .action((file: string, text: string | undefined, opts: RunOptions) => run(file, text, opts));
+    .option('--json', 'print the result as JSON');
+  for (const o of traceOptions()) cmd.addOption(o);
+  cmd.action((file: string, text: string | undefined, opts: RunOptions) => run(file, text, opts));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -62,6 +65,7 @@ interface RunResult {
   answer?: number;
   expected?: number;
   margins: number[];
+  trace?: TraceResult;
 }
 
 async function run(file: string, text: string | undefined, opts: RunOptions): Promise<void> {
@@ -72,6 +76,7 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   }
   const { model } = compiled;
   if (process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
+  checkTraceOptions(model, opts);
   if (model.stringTask && opts.tokens === undefined) {
     for (const [flag, v] of [['--a', opts.a], ['--b', opts.b], ['--steps', opts.steps]] as const) {
       if (v !== undefined) throw new UserError(`${flag} is for digit tasks; give the input string after the file, or --input name="tokens"`);
@@ -117,6 +122,8 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   }
 
   const { generated } = decoded;
+  // The trace follows the last forward pass: the prompt and every generated token but the last.
+  const trace = opts.trace ? await traceSequence(model, [...prompt, ...generated.slice(0, -1)], { dtype: compiled.dtype, device: decoded.device }) : undefined;
   const result: RunResult = {
     file,
     device: decoded.device,
@@ -129,16 +136,17 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
     answer: digits ? digits.answerOf(generated) : undefined,
     expected: digits && operands ? digits.expectedValue(operands) : undefined,
     margins: decoded.margins,
+    trace,
   };
   if (matches(result) === false) process.exitCode = 1;
-  process.stdout.write(opts.json ? resultJson(result) : resultText(result));
+  process.stdout.write(opts.json ? resultJson(result, model, opts) : resultText(result) + (trace ? traceText(trace, model, opts) : ''));
 }
 
 function matches(r: RunResult): boolean | undefined {
   return r.answer !== undefined && r.expected !== undefined ? r.answer === r.expected : undefined;
 }
 
-function resultJson(r: RunResult): string {
+function resultJson(r: RunResult, model: CheckedModel, opts: TraceOptions): string {
   const json = {
     file: r.file,
     device: r.device,
@@ -151,6 +159,7 @@ function resultJson(r: RunResult): string {
     match: matches(r) ?? null,
     // top-1 minus top-2 logit per step; null where there is no runner-up (JSON has no Infinity).
     margins: r.margins.map((m) => (Number.isFinite(m) ? m : null)),
+    ...(r.trace ? { trace: traceJson(r.trace, model, opts) } : {}),
   };
   return JSON.stringify(json, null, 2) + '\n';
 }

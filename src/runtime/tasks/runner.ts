@@ -17,8 +17,10 @@ export interface CaseAnswer {
   read: number[];
   margins: number[];
   answer: number[];
-  /** `answer tokens` with a stop token: whether generation reached it (false for a task without one). */
+  /** `answer tokens`: whether generation reached the stop token (false for a task without one). */
   stopped?: boolean;
+  /** `answer tokens`: every generated token, past the stop token too. */
+  generated?: number[];
   /** The right answer as the tokens `read` must hold (a generated answer ends with the stop token). */
   reference(expected: number[]): number[];
   /** True when tokens read past the reference count as wrong (none for positions readouts). */
@@ -69,6 +71,7 @@ export async function openTaskRunner<C>(model: CheckedModel, task: Task<C>, opts
         margins,
         answer: end < 0 ? read : read.slice(0, -1),
         stopped: end >= 0,
+        generated,
         // The answer, then the stop token when there is room for it.
         reference: (e) => (stop !== undefined && e.length < decode ? [...e, stop] : e),
         exactLength: true,
