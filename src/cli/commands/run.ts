@@ -8,7 +8,9 @@ import type { CheckedModel, TaskContract } from '../../check/model.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
-import { expectedAnswer, readAnswer, type Operands } from '../../runtime/task.ts';
+import type { Operands } from '../../runtime/task.ts';
+import { digitTaskOf } from '../../runtime/tasks/digits.ts';
+import { openTaskRunner } from '../../runtime/tasks/runner.ts';
 import { resolveRunInput, TaskInputError } from '../../runtime/task-input.ts';
 import { ContextLengthError } from '../../runtime/context-length.ts';
 import { UserError } from '../io.ts';
@@ -97,26 +99,43 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   // the runtime falls back to CPU; the fallback's one-line notice below says it for people, so
   // ORT is kept quiet unless debugging. This must be set before the first session is created.
   if (process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
-  const opened = await openSession(compiled.onnx, { device: opts.device, dtype: compiled.dtype });
-  if (opened.notice) process.stderr.write(`notice: ${opened.notice}\n`);
-  const decoded = await greedyDecode(opened.session, [prompt], steps, { context: model.context });
-  await opened.session.release();
+  const digits = task ? digitTaskOf(task, model.tokenNames) : undefined;
+  let decoded: { generated: number[]; margins: number[]; device: Device };
+  if (digits && operands) {
+    // A case of the task: the digit Task runs it, as verify does (for --steps N, with that many steps).
+    const t = steps === task!.decode ? digits : { ...digits, readout: { kind: 'tokens' as const, decode: steps } };
+    const runner = await openTaskRunner(model, t, { dtype: compiled.dtype, device: opts.device, onnx: compiled.onnx });
+    if (runner.notice) process.stderr.write(`notice: ${runner.notice}\n`);
+    try {
+      const [a] = await runner([operands], [prompt]);
+      decoded = { generated: a!.read, margins: a!.margins, device: runner.device };
+    } finally {
+      await runner.close();
+    }
+  } else {
+    // A raw prompt (no task, or not laid out like the task's): plain greedy decoding.
+    const opened = await openSession(compiled.onnx, { device: opts.device, dtype: compiled.dtype });
+    if (opened.notice) process.stderr.write(`notice: ${opened.notice}\n`);
+    const out = await greedyDecode(opened.session, [prompt], steps, { context: model.context });
+    await opened.session.release();
+    decoded = { generated: out.tokens[0]!, margins: Array.from(out.margins), device: opened.device };
+  }
 
-  const generated = decoded.tokens[0]!;
+  const { generated } = decoded;
   // The trace follows the last forward pass: the prompt and every generated token but the last.
-  const trace = opts.trace ? await traceSequence(model, [...prompt, ...generated.slice(0, -1)], { dtype: compiled.dtype, device: opened.device }) : undefined;
+  const trace = opts.trace ? await traceSequence(model, [...prompt, ...generated.slice(0, -1)], { dtype: compiled.dtype, device: decoded.device }) : undefined;
   const result: RunResult = {
     file,
-    device: opened.device,
+    device: decoded.device,
     dtype: compiled.dtype,
     task,
     tokenNames: model.tokenNames,
     operands,
     prompt,
     generated,
-    answer: task ? readAnswer(task, generated) : undefined,
-    expected: task && operands ? expectedAnswer(task, operands) : undefined,
-    margins: Array.from(decoded.margins),
+    answer: digits ? digits.answerOf(generated) : undefined,
+    expected: digits && operands ? digits.expectedValue(operands) : undefined,
+    margins: decoded.margins,
     trace,
   };
   if (matches(result) === false) process.exitCode = 1;
