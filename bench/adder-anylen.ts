@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { checkSource } from '../src/compile.ts';
 import type { FloatDType } from '../src/check/model.ts';
-import { stringTaskOf } from '../src/verify/task.ts';
+import { stringTaskOf } from '../src/runtime/tasks/strings.ts';
 import { verifyModel } from '../src/verify/verify-model.ts';
 import { nineChains, randomPairs } from '../scripts/adder-anylen-cases.ts';
 

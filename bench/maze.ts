@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { checkSource } from '../src/compile.ts';
 import type { FloatDType } from '../src/check/model.ts';
-import type { DatasetCase } from '../src/verify/task.ts';
+import type { DatasetCase } from '../src/runtime/tasks/dataset.ts';
 import { verifyModel } from '../src/verify/verify-model.ts';
 import { generateMazes, pathCells } from '../scripts/maze.ts';
 

@@ -36,7 +36,7 @@ import { incrementalDecode } from '../src/runtime/incremental.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { openDecoderPool } from '../src/runtime/decoder-pool.ts';
 import { expectedAnswer, operandsFromPair, promptFor, readAnswer } from '../src/runtime/task.ts';
-import { protocolCases } from '../src/verify/adderboard-cases.ts';
+import { protocolCases } from '../src/runtime/tasks/adderboard-cases.ts';
 
 const EXAMPLES = ['adder-10p-rope19', 'adder-6p-rope19', 'adder-130p-nanogpt-sinpe11'];
 const DTYPES: FloatDType[] = ['float32', 'float64'];

@@ -12,8 +12,9 @@ import type { FloatDType } from '../src/ir/types.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { incrementalDecode } from '../src/runtime/incremental.ts';
-import { carryChainCaseSet, caseSetProblem, protocolCaseSet, taskRandomCaseSet, type CaseSet } from '../src/verify/protocol.ts';
+import { carryChainCaseSet, caseSetProblem, protocolCaseSet, taskRandomCaseSet, type CaseSet } from '../src/runtime/tasks/protocol.ts';
 import { runCases } from '../src/verify/run.ts';
+import { digitTaskOf } from '../src/runtime/tasks/digits.ts';
 import { buildReport, type VerifyReport } from '../src/verify/report.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -33,10 +34,11 @@ async function verify(model: CheckedModel, onnx: Uint8Array, dtype: FloatDType, 
   // Cached-key decoding where the model allows it (same tokens as full recompute), else full recompute.
   const decode = compileDecodeGraph(model, { dtype });
   const { session } = await openSession('onnx' in decode ? decode.onnx : onnx, { dtype, threads: 'onnx' in decode ? 1 : undefined });
-  const run = await runCases(task, cases, (prompts, steps) =>
+  const digits = digitTaskOf(task, model.tokenNames);
+  const run = await runCases(digits, cases, (prompts, steps) =>
     'onnx' in decode ? incrementalDecode(session, prompts, steps) : greedyDecode(session, prompts, steps),
   );
-  return buildReport({ model: model.name, params: model.audit?.adderboard ?? 0, dtype, device: 'cpu', task, cases, result: run.result, seconds: run.seconds });
+  return buildReport({ model: model.name, params: model.audit?.adderboard ?? 0, dtype, device: 'cpu', task: digits, cases, result: run.result, seconds: run.seconds });
 }
 
 const pct = (r: VerifyReport) => `${r.passed.toLocaleString('en-US')}/${r.total.toLocaleString('en-US')}`;

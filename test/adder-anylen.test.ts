@@ -15,7 +15,7 @@ import { modelToIr } from '../src/ir/model-to-ir.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { probeGraph } from '../src/inspect/probe.ts';
 import { openSession } from '../src/runtime/session.ts';
-import { stringTaskOf } from '../src/verify/task.ts';
+import { stringTaskOf } from '../src/runtime/tasks/strings.ts';
 import { verifyModel } from '../src/verify/verify-model.ts';
 import { mulberry32 } from '../src/util/rng.ts';
 import { incrementalDecode } from '../src/runtime/incremental.ts';

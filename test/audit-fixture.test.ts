@@ -1,16 +1,15 @@
 // The audit reads its dependency log (one evaluation) and must give every shipped design the
 // counts the nudging audit gave before it (test/fixtures/audit-before.json, recorded by
 // scripts/record-audit-fixture.ts from the code as it was; issue #19).
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../src/check/check-source.ts';
 import { checkModel } from '../src/check/check-model.ts';
 import { AUDIT_CHECK_OPTIONS, modelTensors } from '../src/check/audit.ts';
 import { parse } from '../src/syntax/parse.ts';
+import { REPO_ROOT as root, shippedDesigns } from '../scripts/shipped-designs.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 /** The recorded audit of each design: the fields compared below, as JSON. */
 interface RecordedAudit {
   adderboard: number;
@@ -21,16 +20,7 @@ interface RecordedAudit {
 }
 const before: Record<string, RecordedAudit> = JSON.parse(readFileSync(join(root, 'test/fixtures/audit-before.json'), 'utf8'));
 
-function designs(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => {
-      const p = join(dir, n);
-      return statSync(p).isDirectory() ? designs(p) : n.endsWith('.hw') ? [p] : [];
-    });
-}
-
-const shipped = designs(join(root, 'examples')).map((f) => relative(root, f).replaceAll('\\', '/'));
+const shipped = shippedDesigns();
 
 describe('the audit of every shipped design, as before', () => {
   it('the fixture covers every shipped design', () => {

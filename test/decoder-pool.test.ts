@@ -10,7 +10,7 @@ import { greedyDecode } from '../src/runtime/greedy.ts';
 import { incrementalDecode } from '../src/runtime/incremental.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
-import { protocolCases } from '../src/verify/adderboard-cases.ts';
+import { protocolCases } from '../src/runtime/tasks/adderboard-cases.ts';
 import { runCli } from './helpers/cli.ts';
 
 const SOURCE = readFileSync(new URL('../examples/adder/adder-10p-rope19.hw', import.meta.url), 'utf8');

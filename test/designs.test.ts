@@ -13,10 +13,11 @@ import { parameterManifest } from '../src/ir/metadata.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';
-import { ADDERBOARD_EDGE_CASES } from '../src/verify/adderboard-cases.ts';
-import { PythonRandom } from '../src/verify/python-random.ts';
-import { taskRandomCaseSet } from '../src/verify/protocol.ts';
+import { ADDERBOARD_EDGE_CASES } from '../src/runtime/tasks/adderboard-cases.ts';
+import { PythonRandom } from '../src/runtime/tasks/python-random.ts';
+import { taskRandomCaseSet } from '../src/runtime/tasks/protocol.ts';
 import { runCases } from '../src/verify/run.ts';
+import { digitTaskOf } from '../src/runtime/tasks/digits.ts';
 import { buildReport } from '../src/verify/report.ts';
 import type { ReferenceDesign } from './reference/common.ts';
 
@@ -157,8 +158,9 @@ describe('verifying the reversal design', () => {
       const py = execFileSync('python3', ['-c', 'import random\nr = random.Random(9)\nprint(",".join(str(r.randint(0, 10**8 - 1)) for _ in range(1000)))'], { encoding: 'utf8' });
       expect(cases.pairs.slice(2).map((c) => c[0]).join(',')).toBe(py.trim());
       const { session } = await openSession(out.onnx!, { dtype: out.model!.dtype });
-      const run = await runCases(task, cases, (prompts, steps) => greedyDecode(session, prompts, steps));
-      const report = buildReport({ model: 'reverse', params: 13, dtype: out.model!.dtype, device: 'cpu', task, cases, result: run.result, seconds: run.seconds });
+      const digits = digitTaskOf(task);
+      const run = await runCases(digits, cases, (prompts, steps) => greedyDecode(session, prompts, steps));
+      const report = buildReport({ model: 'reverse', params: 13, dtype: out.model!.dtype, device: 'cpu', task: digits, cases, result: run.result, seconds: run.seconds });
       expect(report.total).toBe(1002);
       if (shouldPass) expect(report.passed).toBe(1002);
       else {

@@ -17,7 +17,7 @@ import { compileSource } from '../src/compile.ts';
 import { modelToNumpy } from '../src/python/model-to-numpy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
-import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/verify/adderboard-cases.ts';
+import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/runtime/tasks/adderboard-cases.ts';
 import { mulberry32 } from '../src/util/rng.ts';
 
 const PYTHON = '/usr/bin/python3';

@@ -21,7 +21,7 @@ import { compileSource } from '../src/compile.ts';
 import { modelToTorch } from '../src/python/model-to-torch.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
-import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/verify/adderboard-cases.ts';
+import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/runtime/tasks/adderboard-cases.ts';
 import { mulberry32 } from '../src/util/rng.ts';
 import { runCli } from './helpers/cli.ts';
 

@@ -12,13 +12,11 @@ import { formatSource } from '../src/syntax/format.ts';
 import { parse } from '../src/syntax/parse.ts';
 import { handwireLexer } from '../src/syntax/tokens.ts';
 import { mulberry32 } from '../src/util/rng.ts';
+import { shippedDesigns } from '../scripts/shipped-designs.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const EXAMPLES = readdirSync(join(ROOT, 'examples'), { recursive: true, encoding: 'utf8' })
-  .filter((p) => p.endsWith('.hw'))
-  .map((p) => join('examples', p))
-  .sort();
+const EXAMPLES = shippedDesigns();
 const TMP = mkdtempSync(join(tmpdir(), 'handwire-fmt-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 

@@ -24,7 +24,7 @@ import { greedyDecode } from '../src/runtime/greedy.ts';
 import { decodeLayout, incrementalDecode } from '../src/runtime/incremental.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
-import { protocolCases } from '../src/verify/adderboard-cases.ts';
+import { protocolCases } from '../src/runtime/tasks/adderboard-cases.ts';
 import { mulberry32 } from '../src/util/rng.ts';
 import type { ReferenceDesign } from './reference/common.ts';
 

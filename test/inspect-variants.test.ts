@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckedModel } from '../src/check/model.ts';
 import { inspectAblation, inspectModel } from '../src/cli/commands/inspect.ts';
@@ -23,11 +23,10 @@ import { probeGraph } from '../src/inspect/probe.ts';
 import { renderInspection } from '../src/inspect/page.ts';
 import type { IrGraph } from '../src/ir/types.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
+import { launchChromium, openPage } from './helpers/chromium.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function compile(rel: string) {
   const out = compileSource(readFileSync(join(ROOT, rel), 'utf8'), { dtype: 'float64' });
@@ -112,24 +111,6 @@ function withoutChannel(ir: IrGraph, model: CheckedModel, c: number): IrGraph {
 
 // ---------------------------------------------------------------- the page
 
-interface PageLog {
-  errors: string[];
-  requests: string[];
-}
-
-async function openPage(browser: Browser, html: string): Promise<{ page: Page; log: PageLog }> {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-  const log: PageLog = { errors: [], requests: [] };
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') log.errors.push(m.text());
-  });
-  page.on('pageerror', (e) => log.errors.push(e.message));
-  page.on('request', (r) => log.requests.push(r.url()));
-  page.on('requestfailed', (r) => log.errors.push(`failed ${r.url()}`));
-  await page.setContent(html, { waitUntil: 'load' });
-  return { page, log };
-}
-
 /** The logit in a bar's tooltip ("token 3: logit −1.5, 2 below the top"), − read as minus. */
 function tipNumber(text: string): number {
   const m = /: logit (\S+?)(?: \(chosen\)|,|$)/.exec(text);
@@ -183,7 +164,7 @@ const CASES: Case[] = [
 describe.each(CASES)('inspect --compare and --ablate on $name', (c) => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,10 +2,10 @@
 // references and the design specs; the page is loaded in headless Chromium (no console errors, no
 // requests, every figure drawn, counted against the compiled model); docs/syntax.html is checked
 // to be what the grammar generates today and to draw one diagram per rule.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSource } from '../src/compile.ts';
 import { inspectModel } from '../src/cli/commands/inspect.ts';
@@ -16,11 +16,10 @@ import { parserInstance } from '../src/syntax/parser.ts';
 import { SYNTAX_PAGE, syntaxDiagramsHtml } from '../scripts/syntax-diagrams.ts';
 import { greedyDecode as referenceDecode } from './reference/common.ts';
 import { E as E10, design as design10 } from './reference/adder-10p-rope19.ts';
+import { launchChromium, openPage } from './helpers/chromium.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function compileExample(rel: string) {
   const out = compileSource(readFileSync(join(ROOT, rel), 'utf8'), { dtype: 'float64' });
@@ -195,25 +194,6 @@ describe('inspect values', () => {
 
 // ---------------------------------------------------------------- in the browser
 
-interface PageLog {
-  errors: string[];
-  requests: string[];
-}
-
-async function openPage(browser: Browser, html: string, width = 1300): Promise<{ page: Page; log: PageLog }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  const log: PageLog = { errors: [], requests: [] };
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') log.errors.push(m.text());
-  });
-  page.on('pageerror', (e) => log.errors.push(e.message));
-  // setContent makes no request for the document itself, so any request at all is a leak.
-  page.on('request', (r) => log.requests.push(r.url()));
-  page.on('requestfailed', (r) => log.errors.push(`failed ${r.url()}`));
-  await page.setContent(html, { waitUntil: 'load' });
-  return { page, log };
-}
-
 /** Figures by data-kind that have a nonzero drawn size. */
 async function drawnFigures(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
@@ -230,8 +210,7 @@ async function drawnFigures(page: Page): Promise<Record<string, number>> {
 describe('inspect page in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -10,7 +10,7 @@ import { checkSource } from '../src/compile.ts';
 import type { CheckedModel } from '../src/check/model.ts';
 import type { FloatDType } from '../src/ir/types.ts';
 import { parseDataset } from '../src/verify/dataset.ts';
-import type { DatasetCase } from '../src/verify/task.ts';
+import type { DatasetCase } from '../src/runtime/tasks/dataset.ts';
 import { verifyModel } from '../src/verify/verify-model.ts';
 import { mulberry32 } from '../src/util/rng.ts';
 import { generateMazes } from '../scripts/maze.ts';

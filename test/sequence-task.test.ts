@@ -11,7 +11,7 @@ import type { CheckedModel } from '../src/check/model.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { readPositions } from '../src/runtime/read-positions.ts';
 import { parseDataset } from '../src/verify/dataset.ts';
-import { stringTaskOf, stringCount } from '../src/verify/task.ts';
+import { stringTaskOf, stringCount } from '../src/runtime/tasks/strings.ts';
 import { verifyModel } from '../src/verify/verify-model.ts';
 import { proveByEnumeration } from '../src/prove/search/enumerate.ts';
 

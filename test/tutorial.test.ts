@@ -16,8 +16,8 @@ import type { CheckedModel } from '../src/check/model.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { promptFor, readAnswer } from '../src/runtime/task.ts';
-import { ADDERBOARD_EDGE_CASES, protocolCases } from '../src/verify/adderboard-cases.ts';
-import { PythonRandom } from '../src/verify/python-random.ts';
+import { ADDERBOARD_EDGE_CASES, protocolCases } from '../src/runtime/tasks/adderboard-cases.ts';
+import { PythonRandom } from '../src/runtime/tasks/python-random.ts';
 import { runCli } from './helpers/cli.ts';
 
 type Dtype = 'float32' | 'float64';

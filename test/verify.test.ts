@@ -16,7 +16,8 @@ import type { TaskContract } from '../src/check/model.ts';
 import { compileSource } from '../src/compile.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
-import { carryChainCaseSet, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/verify/protocol.ts';
+import { carryChainCaseSet, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/runtime/tasks/protocol.ts';
+import { digitTaskOf, type DigitTask } from '../src/runtime/tasks/digits.ts';
 import { buildReport, dtypeDisagreements, ulp, zeroFailureUpperBound, type DecodeResult } from '../src/verify/report.ts';
 import { runCases } from '../src/verify/run.ts';
 import { PROTOCOL_EDGE_CASES } from './reference/common.ts';
@@ -246,7 +247,7 @@ describe('zero-failure upper bound', () => {
 
 describe('buildReport on a synthetic run', () => {
   // Two-digit addition, 3 decode steps, LSB first. The last two cases are the "random" ones.
-  const task = additionTask();
+  const task = digitTaskOf(additionTask());
   const pairs: Array<[number, number]> = [
     [12, 34],
     [99, 1],
@@ -322,7 +323,7 @@ describe('buildReport on a synthetic run', () => {
   });
 
   it('MSB-first answers map steps to places from the top', () => {
-    const msb = additionTask({ answer: 'msb' });
+    const msb = digitTaskOf(additionTask({ answer: 'msb' }));
     const msbTokens = pairs.map(([a, b]) => digitsLsb(a + b, 3).reverse());
     msbTokens[0] = [0, 4, 7]; // 47 for 46: the units digit (step 2) is wrong
     const r = buildReport({ model: 'toy', params: 3, dtype: 'float32', device: 'cpu', task: msb, cases, result: { tokens: msbTokens, margins, top1Logit }, seconds: 1 });
@@ -348,12 +349,12 @@ describe('buildReport on a synthetic run', () => {
 describe('the 10p design on onnxruntime', () => {
   const source10p = readFileSync(EXAMPLE_10P, 'utf8');
   let session: InferenceSession;
-  let task: TaskContract;
+  let task: DigitTask;
 
   beforeAll(async () => {
     const out = compileSource(source10p);
     expect(out.onnx).toBeDefined();
-    task = out.model!.task!;
+    task = digitTaskOf(out.model!.task!);
     session = (await openSession(out.onnx!, { dtype: 'float32' })).session;
   });
   afterAll(async () => session?.release());

@@ -172,7 +172,7 @@ export type Readout = 'tokens' | 'class' | 'each';
 
 /** The task contract of a model over token strings (bits, brackets, words of a command language).
  * Digit tasks keep their own contract (TaskContract), which the affine prover and the AdderBoard
- * export read; both are driven through one Task interface in src/verify/task.ts. */
+ * export read; both are driven through one Task interface in src/runtime/tasks/task.ts. */
 export interface StringTask {
   name: string;
   inputs: StringInput[];

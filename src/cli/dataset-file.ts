@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import type { CheckedModel } from '../check/model.ts';
 import { parseDataset } from '../verify/dataset.ts';
-import type { DatasetCase } from '../verify/task.ts';
+import type { DatasetCase } from '../runtime/tasks/dataset.ts';
 import { formatDiagnostics, wantsColor } from './format-diagnostics.ts';
 import { readBytesIfPresent, UserError } from './io.ts';
 

@@ -67,6 +67,10 @@ svg text.note { font-size: 10px; fill: var(--muted); }
 .steps figcaption .tokbig { color: var(--accent); font-weight: 700; font-size: 15px; }
 #tip { position: fixed; pointer-events: none; z-index: 10; background: #222; color: #fff; font: 12px/1.3 ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace;
   padding: 4px 7px; border-radius: 4px; white-space: nowrap; display: none; }
+.loop-controls { display: flex; align-items: center; gap: 14px; margin: 4px 0 6px; }
+.loop-slider { width: 340px; accent-color: var(--accent); }
+.loop-caption { font-size: 13px; font-weight: 600; }
+svg.loop-halting { margin: 0 0 8px; } svg .loop-bar { fill: #b7bcc8; } svg .loop-bar.current { fill: var(--accent); }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
 `;
 
@@ -106,6 +110,17 @@ export const PAGE_SCRIPT = `
       show(m.rowAxis + ' ' + rl + ', ' + m.colAxis + ' ' + cl + ': ' + m.values[r * m.cols + c], e);
     });
     cv.addEventListener('mouseleave', hide);
+  });
+  document.querySelectorAll('figure.loop').forEach(function (fig) {
+    var s = fig.querySelector('.loop-slider'), out = fig.querySelector('.loop-caption');
+    var frames = fig.querySelectorAll('.loop-frame'), bars = fig.querySelectorAll('.loop-bar');
+    function showFrame() {
+      var k = Number(s.value);
+      frames.forEach(function (f, i) { f.hidden = i !== k; if (i === k) out.textContent = f.dataset.caption; });
+      bars.forEach(function (b, i) { b.classList.toggle('current', i === k); });
+    }
+    s.addEventListener('input', showFrame);
+    showFrame();
   });
 })();
 `;

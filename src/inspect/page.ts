@@ -8,15 +8,19 @@ import { attentionSection, lensSection, logitsSection, mlpSection, residualSecti
 import { attr, escapeHtml, exact, fmt } from './format.ts';
 import type { AblationFigure } from './ablation.ts';
 import { ablationSection, compareSection } from './variants.ts';
+import { loopSection } from './loops.ts';
+import type { LoopIterations } from '../runtime/trace.ts';
 
 export interface RenderOptions extends FigureOptions {
   /** A second input's inspection, shown side by side (--compare). */
   compare?: Inspection;
   /** Reruns with a head or a channel zeroed (--ablate). */
   ablations?: AblationFigure[];
+  /** The iterations of each `repeat` on this input (runtime/trace.ts), for a looped model. */
+  loops?: LoopIterations[];
 }
 
-const TOC_NAMES: Record<string, string> = { params: 'parameters', mlp: 'MLP', lens: 'logit lens', residual: 'residual stream', ablation: 'ablations' };
+const TOC_NAMES: Record<string, string> = { params: 'parameters', mlp: 'MLP', lens: 'logit lens', residual: 'residual stream', ablation: 'ablations', loops: 'loop iterations' };
 
 const ABOUT_SHOWN_APART = new Set(['name', 'author', 'source', 'arch', 'tricks']);
 
@@ -29,6 +33,9 @@ export function renderInspection(ins: Inspection, opts: RenderOptions = {}): str
     ['attention', 'Attention patterns', `${heads} head${heads === 1 ? '' : 's'} on this input: which earlier position each query position reads.`, attentionSection(ins, opts)],
     ['mlp', 'MLP activations', 'Each MLP’s hidden units per position, before and after the activation (for a gated MLP: the gate’s, before it multiplies the up projection).', mlpSection(ins, opts)],
     ['residual', 'Residual stream', 'The residual stream per position and channel after the embedding and after each block.', residualSection(ins, opts)],
+    ...(opts.loops?.length
+      ? [['loops', 'Loop iterations', 'The residual stream after each iteration of every repeat loop, on the sequence the model read last. Move the slider to step through the iterations; with a halting test, the bars count the positions it has frozen.', loopSection(ins, opts.loops, opts)] as [string, string, string, string]]
+      : []),
     ['logits', 'Logits at each decode step', 'The last position’s logits at each greedy step.', logitsSection(ins)],
     ['lens', 'Logit lens', 'At each decode step, the final norm and the head applied to the residual stream after the embedding and after every block, as probabilities: where in the model the answer appears.', lensSection(ins, opts)],
   ];

@@ -46,6 +46,8 @@ export type Rows = 'all' | 'last';
 
 interface Ctx {
   b: GraphBuilder;
+  /** Set in the trace build (modelToTraceIr): each Loop also emits its residual per iteration. */
+  traces?: LoopTrace[];
   plan: PositionPlan;
   componentIds: Map<object, number>;
   /** Attention applications lowered so far (a shared block applied twice counts twice). */
@@ -61,6 +63,56 @@ interface Normed {
 }
 
 export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType; loops?: LoopLowering } = {}): IrGraph {
+  return buildMain(model, opts.dtype, opts.loops);
+}
+
+/**
+ * Where the trace build puts one `repeat`'s values (graph output names, all batch-first after the
+ * iteration axis): `initial` [batch, seq, d] is the residual entering the loop, `residual`
+ * [iterations, batch, seq, d] the residual after each application (ONNX Loop scan outputs, one
+ * slice per iteration actually run, so its length is the iteration count). With a halting test,
+ * `haltedInitial` [batch, seq, 1] and `halted` [iterations, batch, seq, 1] are 1 where the test
+ * holds on that residual (the position is frozen from the next application on), else 0.
+ */
+export interface LoopTrace {
+  /** The loop's node name prefix, e.g. "repeat0". */
+  name: string;
+  line: number;
+  col: number;
+  /** The count, or the maximum with `until`. */
+  times: number;
+  halting: boolean;
+  initial: string;
+  residual: string;
+  haltedInitial?: string;
+  halted?: string;
+}
+
+/**
+ * The main graph with every `repeat` as a Loop whose body also emits the residual after each
+ * application as a scan output (and, with `until`, the halting test), plus those values as extra
+ * graph outputs. Its logits are the main graph's: the extra nodes only read values. The normal build
+ * (modelToIr) never contains them, so compiled files do not change.
+ */
+export function modelToTraceIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}): { graph: IrGraph; loops: LoopTrace[] } {
+  const loops: LoopTrace[] = [];
+  const graph = buildMain(model, opts.dtype, 'loop', loops);
+  const d = model.dModel;
+  const extra: IrValueInfo[] = loops.flatMap((l): IrValueInfo[] => [
+    { name: l.initial, elem: 'float', shape: ['batch', 'seq', d] },
+    { name: l.residual, elem: 'float', shape: ['iterations', 'batch', 'seq', d] },
+    ...(l.halting
+      ? [
+          { name: l.haltedInitial!, elem: 'float', shape: ['batch', 'seq', 1] },
+          { name: l.halted!, elem: 'float', shape: ['iterations', 'batch', 'seq', 1] },
+        ] satisfies IrValueInfo[]
+      : []),
+  ]);
+  return { graph: { ...graph, outputs: [...graph.outputs, ...extra] }, loops };
+}
+
+function buildMain(model: CheckedModel, dtypeOpt: FloatDType | undefined, loopsAs: LoopLowering | undefined, traces?: LoopTrace[]): IrGraph {
+  const opts = { dtype: dtypeOpt, loops: loopsAs };
   const dtype = opts.dtype ?? model.dtype;
   const b = new GraphBuilder(model.name, dtype);
   const seqLen = b.op('Shape', 'seq_len', ['input_ids'], { start: 1, end: 2 }, { doc: 'current sequence length' });
@@ -71,7 +123,7 @@ export function modelToIr(model: CheckedModel, opts: { dtype?: FloatDType; loops
     length: (bb) => (lengthValue ??= bb.op('Cast', 'seq_len_float', [seqLen], { to: 'float' }, { doc: 'N, the sequence length, for the formulas that read it' })),
   };
   let lengthValue: string | undefined;
-  const logits = lowerTransformer(b, model, plan, opts.loops);
+  const logits = lowerTransformer(b, model, plan, opts.loops, traces);
   b.op('Identity', 'logits_out', [logits]);
   const out = b.nodes[b.nodes.length - 1];
   out.outputs = ['logits'];
@@ -89,8 +141,8 @@ export function attentionCount(model: CheckedModel): number {
 }
 
 /** Embedding → layers → final norm → head, reading `input_ids`; returns the logits value. */
-export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: PositionPlan, loopsAs: LoopLowering = 'loop'): string {
-  const ctx: Ctx = { b, plan, componentIds: new Map(), attentions: 0 };
+export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: PositionPlan, loopsAs: LoopLowering = 'loop', traces?: LoopTrace[]): string {
+  const ctx: Ctx = { b, plan, componentIds: new Map(), attentions: 0, traces };
 
   const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
   let h = b.op('Gather', 'embed', [table, 'input_ids'], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
@@ -178,6 +230,7 @@ function lowerRepeat(ctx: Ctx, model: CheckedModel, loop: LoopSpec, h: string, a
   const hIn = b.fresh(`${name}.residual_in`);
   let condOut = '';
   let hOut = '';
+  const scans: string[] = [];
   const nodes = b.inBody(() => {
     const step = (x: string) => body.reduce((y, l) => lowerLayer(ctx, l, y, model.dModel), x);
     if (loop.halt) {
@@ -187,17 +240,30 @@ function lowerRepeat(ctx: Ctx, model: CheckedModel, loop: LoopSpec, h: string, a
       hOut = step(hIn);
       condOut = b.op('Identity', `${name}.cond_out`, [condIn]);
     }
+    // The trace build only: the residual after this application (and the halting test on it) as
+    // scan outputs, which the Loop stacks over the iterations it runs.
+    if (ctx.traces) {
+      scans.push(b.op('Identity', `${name}.trace.residual_step`, [hOut], undefined, { doc: 'trace: the residual after this application' }));
+      if (loop.halt) scans.push(haltedFloat(ctx, loop.halt, hOut, `${name}.trace.halted_step`));
+    }
   });
   const maxTrips = b.intConst(`${name}.trips`, [loop.times], []);
   // Without a halting test the condition stays true (ONNX's empty input); with one, the loop only
   // starts when some position has not halted yet.
   const condStart = loop.halt ? anyRunning(ctx, loop.halt, h, `${name}.start`) : '';
   const out = b.fresh(`${name}.residual`);
+  const scanOuts = scans.map((v) => b.fresh(v.replace('_step', '')));
+  if (ctx.traces) {
+    const initial = b.op('Identity', `${name}.trace.initial`, [h], undefined, { doc: 'trace: the residual entering the loop' });
+    const haltedInitial = loop.halt ? haltedFloat(ctx, loop.halt, h, `${name}.trace.halted_initial`) : undefined;
+    ctx.traces.push({ name, line: loop.span.line, col: loop.span.col, times: loop.times, halting: !!loop.halt, initial, residual: scanOuts[0]!, haltedInitial, halted: scanOuts[1] });
+  }
+  const scanShape = (v: string): IrValueInfo => ({ name: v, elem: 'float', shape: v === scans[0] ? residualShape : ['batch', 'seq', 1] });
   b.nodes.push({
     op: 'Loop',
     name: b.fresh(`${name}.loop`),
     inputs: [maxTrips, condStart, h],
-    outputs: [out],
+    outputs: [out, ...scanOuts],
     // The count stays out of the doc string: it is in the trip-count constant, and the file's size
     // must not depend on it, not even by a digit.
     doc: loop.halt ? `the shared layers, at most as often as the trip count, each position stopping once it halts` : 'the shared layers, as often as the trip count',
@@ -211,6 +277,7 @@ function lowerRepeat(ctx: Ctx, model: CheckedModel, loop: LoopSpec, h: string, a
       outputs: [
         { name: condOut, elem: 'bool', shape: [] },
         { name: hOut, elem: 'float', shape: residualShape },
+        ...scans.map(scanShape),
       ],
       nodes,
     },
@@ -242,6 +309,11 @@ function halted(ctx: Ctx, halt: HaltSpec, h: string, name: string): string {
   if (halt.bias !== 0) score = b.op('Add', `${name}.score_bias`, [score, b.floatConst('halt.bias', [], Float64Array.of(halt.bias), 'weight', { key: `halt:${halt.span.offset}:b`, span: halt.span })]);
   const zero = b.floatConst('zero_scalar', [], Float64Array.of(0), 'structural', { key: 'zero_scalar' });
   return b.op(halt.strict ? 'Greater' : 'GreaterOrEqual', name, [score, zero], undefined, { span: halt.span });
+}
+
+/** [batch, seq, 1] in the model's float type: 1 where the halting test holds, else 0 (the trace). */
+function haltedFloat(ctx: Ctx, halt: HaltSpec, h: string, name: string): string {
+  return ctx.b.op('Cast', name, [halted(ctx, halt, h, `${name}.test`)], { to: 'float' }, { doc: 'trace: 1 where the halting test holds' });
 }
 
 /** A bool scalar: true while some position of some row has not halted. */

@@ -9,8 +9,9 @@ import type { FloatDType } from '../check/model.ts';
 export type { FloatDType };
 
 /** A dimension is a fixed size or a symbolic size: `batch` and `seq` in every compiled model, plus
- * `past` (cached positions) and `total` (past + seq) in the incremental decoding graph. */
-export type Dim = number | 'batch' | 'seq' | 'past' | 'total';
+ * `past` (cached positions) and `total` (past + seq) in the incremental decoding graph, and
+ * `iterations` (the iterations a Loop ran) on the loop trace's outputs. */
+export type Dim = number | 'batch' | 'seq' | 'past' | 'total' | 'iterations';
 export type Shape = Dim[];
 
 /** Element types of IR values. `float` is the model's dtype, chosen at emit time; `bool` only

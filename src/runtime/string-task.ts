@@ -75,13 +75,6 @@ export function describeCase(model: CheckedModel, c: StringCase): string {
   return entries.map(([k, v]) => `${k} = "${tokenText(model, v)}"`).join(', ');
 }
 
-/** What the model answered, read from the tokens it generated (`answer tokens`): everything before
- * the stop token. `complete` is false when it never stopped and used up `decode`. */
-export function generatedAnswer(task: StringTask, generated: readonly number[]): { tokens: number[]; stopped: boolean } {
-  const at = task.stop === undefined ? -1 : generated.indexOf(task.stop);
-  return at < 0 ? { tokens: [...generated], stopped: false } : { tokens: generated.slice(0, at), stopped: true };
-}
-
 export class StringInputError extends Error {}
 
 /** A token string typed by a person: token names separated by spaces (single-character names may

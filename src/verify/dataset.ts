@@ -4,7 +4,7 @@
 // a run never starts on a half-read file.
 import { diag, type Diagnostic, type Span } from '../diagnostics.ts';
 import type { CheckedModel } from '../check/model.ts';
-import type { DatasetCase } from './task.ts';
+import type { DatasetCase } from '../runtime/tasks/dataset.ts';
 
 /** More lines than this are refused (the whole file is held in memory as cases). */
 export const MAX_DATASET_LINES = 5_000_000;

@@ -1,12 +1,13 @@
 // From test cases and greedy-decode results to a verification report. Pure: no I/O, no clock (the
-// caller passes the elapsed seconds in). What passes is decided by the task contract alone: its
-// `expect` formula gives the answer, its answer order says which place each decode step writes.
+// caller passes the elapsed seconds in). What passes is decided by the digit Task alone: its
+// `expect` gives the answer, its contract's answer order says which place each decode step writes.
 
 import type { TaskContract } from '../check/model.ts';
 import type { FloatDType } from '../ir/types.ts';
-import { casesSha256 } from './adderboard-cases.ts';
-import type { CaseSet } from './protocol.ts';
-import { digitOf, expectedAnswer, operandsFromPair, readAnswer } from '../runtime/task.ts';
+import { casesSha256 } from '../runtime/tasks/adderboard-cases.ts';
+import type { CaseSet } from '../runtime/tasks/protocol.ts';
+import { digitOf } from '../runtime/task.ts';
+import type { DigitTask } from '../runtime/tasks/digits.ts';
 
 /** What any decoder returns (same shape as greedyDecode's result). */
 export interface DecodeResult {
@@ -91,14 +92,16 @@ export interface ReportInput {
   params: number;
   dtype: FloatDType;
   device: string;
-  task: TaskContract;
+  task: DigitTask;
   cases: CaseSet;
   result: DecodeResult;
   seconds: number;
 }
 
 export function buildReport(input: ReportInput): VerifyReport {
-  const { task, cases, result, dtype } = input;
+  const { cases, result, dtype } = input;
+  const digitTask = input.task;
+  const task = digitTask.contract;
   const steps = task.decode;
   const n = cases.pairs.length;
   if (result.tokens.length !== n) throw new Error(`decoder returned ${result.tokens.length} results for ${n} cases`);
@@ -113,7 +116,8 @@ export function buildReport(input: ReportInput): VerifyReport {
   for (let i = 0; i < n; i++) {
     const pair = cases.pairs[i]!;
     const tokens = result.tokens[i]!;
-    const expected = expectedAnswer(task, operandsFromPair(task, pair));
+    const inputs = digitTask.operandsOf(pair);
+    const expected = digitTask.expectedValue(inputs);
     let allDigits = tokens.length === steps;
     for (let s = 0; s < steps; s++) {
       const want = expectedDigit(task, expected, s);
@@ -122,9 +126,9 @@ export function buildReport(input: ReportInput): VerifyReport {
     }
     // Every digit matching is exact for any answer length; the value comparison also catches an
     // expected answer that needs more digits than the task decodes.
-    const got = readAnswer(task, tokens);
+    const got = digitTask.answerOf(tokens);
     if (!(allDigits && got === expected)) {
-      failures.push({ a: pair[0]!, b: pair[1], inputs: operandsFromPair(task, pair), expected, got: Number.isNaN(got) ? null : got, tokens: [...tokens] });
+      failures.push({ a: pair[0]!, b: pair[1], inputs, expected, got: Number.isNaN(got) ? null : got, tokens: [...tokens] });
       if (i >= n - cases.randomCount) randomFailures++;
     }
     for (let s = 0; s < steps; s++) {
@@ -248,7 +252,7 @@ export interface DtypeDisagreement {
 
 /** Every case where the two builds generate different tokens (even when both read as the same number). */
 export function dtypeDisagreements(
-  task: TaskContract,
+  task: DigitTask,
   cases: CaseSet,
   f32: DecodeResult,
   f64: DecodeResult,
@@ -259,13 +263,13 @@ export function dtypeDisagreements(
     const t64 = f64.tokens[i]!;
     if (t32.length === t64.length && t32.every((t, s) => t === t64[s])) return;
     const read = (tokens: number[]) => {
-      const v = readAnswer(task, tokens);
+      const v = task.answerOf(tokens);
       return Number.isNaN(v) ? null : v;
     };
     out.push({
       a: pair[0],
       b: pair[1],
-      expected: expectedAnswer(task, operandsFromPair(task, pair)),
+      expected: task.expectedValue(task.operandsOf(pair)),
       float32: read(t32),
       float64: read(t64),
       float32_tokens: [...t32],

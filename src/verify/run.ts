@@ -1,11 +1,10 @@
 // Driving a decoder over a case list. The decoder is any function from prompts to greedy results
 // (full recompute, incremental, another device), so this file knows nothing about sessions; it
-// builds prompts from the task contract, feeds them in chunks so progress can be reported, and
+// builds prompts with the digit Task, feeds them in chunks so progress can be reported, and
 // stitches the chunks back into one result in case order. No terminal I/O: progress is a callback.
 
-import type { TaskContract } from '../check/model.ts';
-import { operandsFromPair, promptFor } from '../runtime/task.ts';
-import type { CaseSet } from './protocol.ts';
+import type { DigitTask } from '../runtime/tasks/digits.ts';
+import type { CaseSet } from '../runtime/tasks/protocol.ts';
 import type { DecodeResult } from './report.ts';
 
 export type Decoder = (prompts: number[][], steps: number) => Promise<DecodeResult>;
@@ -23,10 +22,10 @@ export interface RunOutput {
   seconds: number;
 }
 
-export async function runCases(task: TaskContract, cases: CaseSet, decode: Decoder, opts: RunOptions = {}): Promise<RunOutput> {
+export async function runCases(task: DigitTask, cases: CaseSet, decode: Decoder, opts: RunOptions = {}): Promise<RunOutput> {
   const chunkSize = opts.chunkSize ?? 2048;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
-  const steps = task.decode;
+  const steps = task.readout.kind === 'tokens' ? task.readout.decode : 0;
   const n = cases.pairs.length;
   const tokens: number[][] = [];
   const margins = new Float64Array(n * steps);
@@ -36,7 +35,7 @@ export async function runCases(task: TaskContract, cases: CaseSet, decode: Decod
   opts.onProgress?.(0, n);
   for (let start = 0; start < n; start += chunkSize) {
     const chunk = cases.pairs.slice(start, start + chunkSize);
-    const prompts = chunk.map((pair) => promptFor(task, operandsFromPair(task, pair)));
+    const prompts = chunk.map((pair) => task.prompt(task.operandsOf(pair)));
     const out = await decode(prompts, steps);
     if (out.tokens.length !== chunk.length || out.margins.length !== chunk.length * steps || out.top1Logit.length !== chunk.length * steps) {
       throw new Error(`the decoder returned results for ${out.tokens.length} prompts × ${steps} steps, expected ${chunk.length}`);

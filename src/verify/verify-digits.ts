@@ -1,10 +1,10 @@
-// Verifying a digit task (`input a, b: 10 digits`, addition among them): choose the cases (the
-// AdderBoard protocol, seeded random inputs, or the exhaustive and carry-chain sweeps), decode them
+// Verifying a digit Task (`input a, b: 10 digits`, addition among them): take the cases it offers
+// (the AdderBoard protocol, seeded random inputs, or the exhaustive and carry-chain sweeps), decode them
 // greedily in one or several threads, and build the report; with both dtypes, also list where the
 // float32 and float64 builds disagree. Prints nothing and touches no file: notices and progress
 // are callbacks, and a misuse is a VerifyError.
 import { availableParallelism } from 'node:os';
-import type { CheckedModel, FloatDType, TaskContract } from '../check/model.ts';
+import type { CheckedModel, FloatDType } from '../check/model.ts';
 import { compileDecodeGraph } from '../compile.ts';
 import { parameterManifest } from '../ir/metadata.ts';
 import { modelToIr } from '../ir/model-to-ir.ts';
@@ -13,24 +13,11 @@ import { openDecoderPool } from '../runtime/decoder-pool.ts';
 import { greedyDecode } from '../runtime/greedy.ts';
 import { incrementalDecode } from '../runtime/incremental.ts';
 import { openSession, type Device } from '../runtime/session.ts';
-import { carryChainCaseSet, caseSetProblem, combineCaseSets, exhaustiveCaseSet, protocolCaseSet, taskRandomCaseSet, type CaseSet } from './protocol.ts';
+import type { DigitCaseOptions, DigitTask } from '../runtime/tasks/digits.ts';
+import type { CaseSet } from '../runtime/tasks/protocol.ts';
 import { buildReport, dtypeDisagreements, type DecodeResult, type DtypeDisagreement, type VerifyReport } from './report.ts';
 import { runCases, type Decoder } from './run.ts';
 import { VerifyError } from './verify-model.ts';
-
-/** Which cases: the protocol (`tests`, `seed`, `edge`) or sweeps (`exhaustiveDigits`, `carryChains`). */
-export interface DigitCaseOptions {
-  /** Random cases after the edge cases (default 10,000). */
-  tests?: number;
-  /** Seed of Python's random.Random (default 2025). */
-  seed?: number;
-  /** false: skip the fixed edge cases. */
-  edge?: boolean;
-  /** Instead of the protocol: every pair of operands with this many digits. */
-  exhaustiveDigits?: number;
-  /** Instead of the protocol: runs of 9s and every carry pattern over a sliding window. */
-  carryChains?: boolean;
-}
 
 export interface DigitRunOptions {
   device?: Device;
@@ -65,38 +52,16 @@ export function defaultThreads(cases: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(cases / MIN_CASES_PER_THREAD)));
 }
 
-/** The cases a digit task is verified on; a VerifyError when the options do not fit the task. */
-export function digitCaseSet(task: TaskContract, opts: DigitCaseOptions = {}): CaseSet {
-  const narrowest = Math.min(...task.operands.map((o) => o.digits));
-  const sweeps: CaseSet[] = [];
-  if (opts.exhaustiveDigits !== undefined) {
-    const digits = opts.exhaustiveDigits;
-    if (digits > narrowest) throw new VerifyError(`--exhaustive-digits ${digits} is wider than the task's inputs (${narrowest} digits)`);
-    const set = exhaustiveCaseSet(digits, task.base);
-    if ('error' in set) throw new VerifyError(set.error);
-    sweeps.push(set);
-  }
-  if (opts.carryChains) sweeps.push(carryChainCaseSet(narrowest, task.base));
-  let cases: CaseSet;
-  if (sweeps.length > 0) {
-    // A sweep is the whole case list, so the protocol's knobs would silently do nothing.
-    const protocolOnly = (['tests', 'seed', 'edge'] as const).filter((o) => (o === 'edge' ? opts.edge === false : opts[o] !== undefined)).map((o) => (o === 'edge' ? '--no-edge' : `--${o}`));
-    if (protocolOnly.length > 0) throw new VerifyError(`${protocolOnly.join(', ')} only appl${protocolOnly.length === 1 ? 'ies' : 'y'} to the random protocol, not to sweeps`);
-    cases = combineCaseSets(sweeps);
-  } else {
-    const sampling = { tests: opts.tests, seed: opts.seed, edge: opts.edge };
-    // The AdderBoard protocol is for two-input tasks; any other task gets seeded random inputs.
-    cases = task.operands.length === 2 ? protocolCaseSet(sampling) : taskRandomCaseSet(task, sampling);
-  }
-  const problem = caseSetProblem(task, cases);
-  if (problem) throw new VerifyError(problem);
+/** The cases a digit task is verified on (what the task offers for these options); a VerifyError
+ * when the options do not fit the task. */
+export function digitCaseSet(task: DigitTask, opts: DigitCaseOptions = {}): CaseSet {
+  const cases = task.cases(opts);
+  if ('error' in cases) throw new VerifyError(cases.error);
   return cases;
 }
 
 /** Runs `cases` through each build in `dtypes` (both: also compares them token for token). */
-export async function verifyDigits(model: CheckedModel, cases: CaseSet, dtypes: readonly FloatDType[], opts: DigitRunOptions = {}): Promise<DigitVerification> {
-  const task = model.task;
-  if (!task) throw new VerifyError('the model has no digit task');
+export async function verifyDigits(model: CheckedModel, task: DigitTask, cases: CaseSet, dtypes: readonly FloatDType[], opts: DigitRunOptions = {}): Promise<DigitVerification> {
   const threads = opts.threads ?? defaultThreads(cases.pairs.length);
   if (!Number.isSafeInteger(threads) || threads < 1) throw new VerifyError(`--threads needs a whole number of at least 1, got '${threads}'`);
   if (threads > MAX_THREADS) throw new VerifyError(`--threads ${threads} is more than ${MAX_THREADS}`);
@@ -108,7 +73,7 @@ export async function verifyDigits(model: CheckedModel, cases: CaseSet, dtypes: 
   return { reports, ...(disagreements ? { disagreements } : {}), ok };
 }
 
-async function verifyBuild(model: CheckedModel, task: TaskContract, cases: CaseSet, dtype: FloatDType, threads: number, opts: DigitRunOptions) {
+async function verifyBuild(model: CheckedModel, task: DigitTask, cases: CaseSet, dtype: FloatDType, threads: number, opts: DigitRunOptions) {
   const device = opts.device ?? 'cpu';
   // Cached-key decoding gives the same tokens as full recompute (test/incremental.test.ts) at many
   // times the speed; models it cannot serve, and fullRecompute, use the plain graph.

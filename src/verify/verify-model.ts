@@ -1,16 +1,14 @@
-// verifyModel: run a model's task over its domain (every case when the domain fits a budget, else a
-// seeded sample stratified by length, or every line of a dataset) and report exact matches, per-token
-// accuracy, the first failures and the smallest margin. The library entry the CLI's verify and
-// prove-by-enumeration call; it prints nothing and touches no file.
+// verifyTask: run a Task over its domain (every case when the domain fits a budget, else a seeded
+// sample stratified by length, or every line of a dataset) and report exact matches, per-token
+// accuracy, the first failures and the smallest margin; verifyModel does it for the model's own
+// task or a dataset. What verify (for token-string tasks) and prove-by-enumeration call; it prints
+// nothing and touches no file.
 import type { CheckedModel, FloatDType } from '../check/model.ts';
-import { compileDecodeGraph } from '../compile.ts';
-import { modelToIr } from '../ir/model-to-ir.ts';
-import { irToOnnx } from '../onnx/ir-to-onnx.ts';
-import { greedyDecode } from '../runtime/greedy.ts';
-import { incrementalDecode } from '../runtime/incremental.ts';
-import { readPositions } from '../runtime/read-positions.ts';
-import { openSession, type Device } from '../runtime/session.ts';
-import { datasetTaskOf, taskOf, type DatasetCase, type Task } from './task.ts';
+import type { Device } from '../runtime/session.ts';
+import { datasetTaskOf, type DatasetCase } from '../runtime/tasks/dataset.ts';
+import { taskOf } from '../runtime/tasks/model-task.ts';
+import { judge, openTaskRunner } from '../runtime/tasks/runner.ts';
+import type { Task } from '../runtime/tasks/task.ts';
 
 export interface VerifyModelOptions {
   dtype?: FloatDType;
@@ -65,21 +63,29 @@ export class VerifyError extends Error {}
 
 const CHUNK = 2048;
 
+/** The model's own task, or its dataset's lines when `dataset` is given. */
 export async function verifyModel(model: CheckedModel, opts: VerifyModelOptions = {}): Promise<ModelVerification> {
+  if (opts.dataset && !model.stringTask) throw new VerifyError('a dataset gives answers for a token-string task; this model has a digit task');
   const task: Task<unknown> | undefined = opts.dataset
     ? (datasetTaskOf(model, opts.dataset.cases, opts.dataset.source) as Task<unknown>)
     : taskOf(model);
   if (!task) throw new VerifyError('the model defines no task, so there is nothing to verify');
-  if (opts.dataset && !model.stringTask) throw new VerifyError('a dataset gives answers for a token-string task; this model has a digit task');
+  return verifyTask(model, task, opts);
+}
+
+/** `task`'s cases run on `model`: every case when the domain fits the budget (always for a dataset
+ * option), else a seeded sample. */
+export async function verifyTask<C>(model: CheckedModel, task: Task<C>, opts: VerifyModelOptions = {}): Promise<ModelVerification> {
   const dtype = opts.dtype ?? model.dtype;
   const budget = opts.budget ?? 1_000_000;
   const dataset = opts.dataset !== undefined;
   if (opts.cases && dataset) throw new VerifyError('give either cases or a dataset, not both');
   const exhaustive = !opts.cases && (dataset || task.domain.size <= budget);
-  const cases: unknown[] = opts.cases ? [...opts.cases] : exhaustive ? [...task.domain.enumerate()] : task.domain.sample(opts.samples ?? 10_000, opts.seed ?? 0);
+  const cases: C[] = opts.cases ? ([...opts.cases] as C[]) : exhaustive ? [...task.domain.enumerate()] : task.domain.sample(opts.samples ?? 10_000, opts.seed ?? 0);
   const maxFailures = opts.maxFailures ?? 10;
 
-  const run = await openRunner(model, task, dtype, opts);
+  // Tokens after a stop token are never judged, so a batch may end once all of its rows have stopped.
+  const run = await openTaskRunner(model, task, { dtype, device: opts.device, fullRecompute: opts.fullRecompute, stopEarly: true });
   const started = performance.now();
   let passed = 0;
   let right = 0;
@@ -102,15 +108,11 @@ export async function verifyModel(model: CheckedModel, opts: VerifyModelOptions 
         checked++;
         const expected = task.expected(c);
         const a = answers[i]!;
-        const reference = a.reference(expected);
-        let wrong = -1;
-        for (let k = 0; k < reference.length; k++) {
-          total++;
-          if (a.read[k] === reference[k]) right++;
-          else if (wrong < 0) wrong = k;
-        }
-        if (wrong < 0 && a.read.length > reference.length && a.exactLength) wrong = reference.length;
-        for (let k = 0; k < Math.min(a.margins.length, reference.length); k++) minMargin = Math.min(minMargin, a.margins[k]!);
+        const j = judge(a, expected);
+        const wrong = j.firstWrong;
+        right += j.right;
+        total += j.total;
+        minMargin = Math.min(minMargin, j.minMargin);
         if (wrong < 0) passed++;
         else {
           if (failures.length < maxFailures) failures.push({ input: task.show(c), expected: task.showTokens(expected), got: task.showTokens(a.answer), firstWrong: wrong });
@@ -138,55 +140,4 @@ export async function verifyModel(model: CheckedModel, opts: VerifyModelOptions 
     checked,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** What the model did on one case: the tokens it read out (generated, stop included, or at the
- * readout positions), the answer they make, and how to line the right answer up against them. */
-interface CaseAnswer {
-  read: number[];
-  margins: number[];
-  answer: number[];
-  /** The right answer as the tokens `read` must hold (a generated answer ends with the stop token). */
-  reference(expected: number[]): number[];
-  /** True when tokens read past the reference count as wrong (none for positions readouts). */
-  exactLength: boolean;
-}
-
-type Runner = ((cases: unknown[], prompts: number[][]) => Promise<CaseAnswer[]>) & { close(): Promise<void>; device: Device };
-
-async function openRunner(model: CheckedModel, task: Task<unknown>, dtype: FloatDType, opts: VerifyModelOptions): Promise<Runner> {
-  const readout = task.readout;
-  if (readout.kind === 'positions') {
-    const opened = await openSession(irToOnnx(modelToIr(model, { dtype })), { dtype, device: opts.device });
-    const runner = async (cases: unknown[], prompts: number[][]) => {
-      const at = cases.map((c, i) => readout.at(c, prompts[i]!));
-      const out = await readPositions(opened.session, prompts, at);
-      return out.tokens.map((read, i): CaseAnswer => ({ read, margins: out.margins[i]!, answer: read, reference: (e) => e, exactLength: false }));
-    };
-    return Object.assign(runner, { close: () => opened.session.release(), device: opened.device });
-  }
-  const decodeGraph = opts.fullRecompute ? undefined : compileDecodeGraph(model, { dtype });
-  const incremental = decodeGraph !== undefined && 'onnx' in decodeGraph;
-  const bytes = incremental ? decodeGraph.onnx : irToOnnx(modelToIr(model, { dtype }));
-  const opened = await openSession(bytes, { dtype, device: opts.device, threads: incremental ? 1 : undefined });
-  const { decode, stop } = readout;
-  const runner = async (_cases: unknown[], prompts: number[][]) => {
-    // Rows past their stop token are not read, so a batch ends once all of its rows have stopped.
-    const options = stop === undefined ? {} : { stop };
-    const out = incremental ? await incrementalDecode(opened.session, prompts, decode, options) : await greedyDecode(opened.session, prompts, decode, options);
-    return out.tokens.map((generated, i): CaseAnswer => {
-      const end = stop === undefined ? -1 : generated.indexOf(stop);
-      const read = end < 0 ? generated : generated.slice(0, end + 1);
-      const margins = Array.from(out.margins.subarray(i * decode, i * decode + read.length));
-      return {
-        read,
-        margins,
-        answer: end < 0 ? read : read.slice(0, -1),
-        // The answer, then the stop token when there is room for it.
-        reference: (e) => (stop !== undefined && e.length < decode ? [...e, stop] : e),
-        exactLength: true,
-      };
-    });
-  };
-  return Object.assign(runner, { close: () => opened.session.release(), device: opened.device });
 }

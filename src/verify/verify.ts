@@ -1,13 +1,16 @@
-// verify: the one library entry for every task kind. A token-string task (or a dataset) goes to
-// verifyModel (its domain enumerated or sampled), a digit task to verifyDigits (the AdderBoard
-// protocol or a sweep); either way in one dtype or in both side by side. The CLI's `verify` only
+// verify: the one library entry for every task kind. It makes the model's Task (runtime/tasks/): a
+// token-string task (or a dataset's lines) goes to verifyTask (its domain enumerated or sampled), a
+// digit task to verifyDigits (the AdderBoard protocol or a sweep, as the digit Task offers them); either way in one dtype or in both side by side. The CLI's `verify` only
 // parses its options into these, calls this and prints the result. Errors are VerifyErrors, with
 // each option named as the command line spells it (`exhaustiveDigits` is `--exhaustive-digits`).
 import type { CheckedModel, FloatDType } from '../check/model.ts';
 import { parameterManifest } from '../ir/metadata.ts';
-import type { DatasetCase } from './task.ts';
-import { digitCaseSet, verifyDigits, type DigitCaseOptions, type DigitRunOptions, type DigitVerification } from './verify-digits.ts';
-import { verifyModel, VerifyError, type ModelVerification } from './verify-model.ts';
+import { datasetTaskOf, type DatasetCase } from '../runtime/tasks/dataset.ts';
+import { digitTaskOf, type DigitCaseOptions } from '../runtime/tasks/digits.ts';
+import { stringTaskOf } from '../runtime/tasks/strings.ts';
+import type { Task } from '../runtime/tasks/task.ts';
+import { digitCaseSet, verifyDigits, type DigitRunOptions, type DigitVerification } from './verify-digits.ts';
+import { verifyTask, VerifyError, type ModelVerification } from './verify-model.ts';
 
 export interface VerifyOptions extends DigitCaseOptions, DigitRunOptions {
   /** The build's float type (default: the model's own); not with compareDtypes. */
@@ -58,15 +61,18 @@ export async function verify(model: CheckedModel, opts: VerifyOptions = {}): Pro
   const dtypes: FloatDType[] = opts.compareDtypes ? ['float32', 'float64'] : [opts.dtype ?? model.dtype];
 
   if (!model.stringTask) {
-    const cases = digitCaseSet(model.task!, opts);
-    return { kind: 'digits', ...(await verifyDigits(model, cases, dtypes, opts)) };
+    const task = digitTaskOf(model.task!, model.tokenNames);
+    const cases = digitCaseSet(task, opts);
+    return { kind: 'digits', ...(await verifyDigits(model, task, cases, dtypes, opts)) };
   }
+  const { dataset } = opts;
+  const task: Task<unknown> = (dataset ? datasetTaskOf(model, dataset.cases, dataset.source) : stringTaskOf(model)) as Task<unknown>;
   const reports: ModelVerification[] = [];
   for (const dtype of dtypes) {
     const progress = opts.track?.(dtype);
     try {
-      const { device, budget, samples, seed, dataset, fullRecompute } = opts;
-      reports.push(await verifyModel(model, { dtype, device, budget, samples, seed, dataset, fullRecompute, onProgress: progress?.update }));
+      const { device, budget, samples, seed, fullRecompute } = opts;
+      reports.push(await verifyTask(model, task, { dtype, device, budget, samples, seed, dataset, fullRecompute, onProgress: progress?.update }));
     } finally {
       progress?.finish();
     }

@@ -21,6 +21,7 @@ import type { IrGraph } from '../../ir/types.ts';
 import { irToOnnx } from '../../onnx/ir-to-onnx.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession } from '../../runtime/session.ts';
+import { openTrace, type LoopIterations } from '../../runtime/trace.ts';
 import { diagnosticToJson, sortDiagnostics } from '../format-diagnostics.ts';
 import { UserError, readSource, writeFileAtomic } from '../io.ts';
 import { printDiagnosticsToStderr } from '../load.ts';
@@ -76,7 +77,8 @@ async function inspect(file: string, opts: InspectOptions): Promise<void> {
   const compare = second?.ok ? await inspectModel(compiled.model, compiled.ir, second.input) : undefined;
   const ablated = [];
   for (const a of ablations) ablated.push(await inspectAblation(compiled.model, compiled.ir, inspection, a));
-  const page = new TextEncoder().encode(renderInspection(inspection, { compare, ablations: ablated }));
+  const loops = compiled.model.loops?.length ? await inspectLoops(compiled.model, inspection) : undefined;
+  const page = new TextEncoder().encode(renderInspection(inspection, { compare, ablations: ablated, loops }));
   writeFileAtomic(out, page);
   const t = inspection.task;
   if (opts.json) {
@@ -135,6 +137,16 @@ function runner(session: InferenceSession): RunProbes {
     }
     return values;
   };
+}
+
+/** The iterations of every `repeat` on the sequence the inspection read, in float64. */
+export async function inspectLoops(model: CheckedModel, ins: Inspection): Promise<LoopIterations[]> {
+  const trace = await openTrace(model, { dtype: 'float64' });
+  try {
+    return (await trace.run(ins.sequence)).loops;
+  } finally {
+    await trace.release();
+  }
 }
 
 /** Decodes greedily on the probed float64 graph, then collects every value the page shows. */

@@ -1,15 +1,17 @@
 // `handwire run FILE "jump twice"` for token-string tasks: the input string(s) → the prompt → the
-// answer read by the task's readout, with the right answer from `expect` (or from the dataset line
-// with the same input) and whether they match (exit 1 when they do not).
+// answer read by the task's readout (the string Task, run and judged as verify runs and judges it),
+// with the right answer from `expect` (or from the dataset line with the same input) and whether
+// they match (exit 1 when they do not).
 import type { CompiledFile } from '../load.ts';
-import { greedyDecode } from '../../runtime/greedy.ts';
-import { readPositions } from '../../runtime/read-positions.ts';
-import { openSession, type Device } from '../../runtime/session.ts';
-import { expectedTokens, generatedAnswer, labelPositions, stringFromText, StringInputError, stringPrompt, tokenText, type StringCase } from '../../runtime/string-task.ts';
+import type { Device } from '../../runtime/session.ts';
+import { stringFromText, StringInputError, tokenText, type StringCase } from '../../runtime/string-task.ts';
+import { judge, openTaskRunner } from '../../runtime/tasks/runner.ts';
+import { stringTaskOf } from '../../runtime/tasks/strings.ts';
 import { datasetFor, DatasetRefused } from '../dataset-file.ts';
 import { UserError } from '../io.ts';
+import { traceJson, traceSequence, traceText, type TraceOptions } from './trace-output.ts';
 
-export interface StringRunOptions {
+export interface StringRunOptions extends TraceOptions {
   input: string[];
   device: Device;
   json?: boolean;
@@ -18,13 +20,14 @@ export interface StringRunOptions {
 export async function runStringTask(file: string, compiled: CompiledFile, text: string | undefined, opts: StringRunOptions): Promise<number> {
   const { model } = compiled;
   const task = model.stringTask!;
+  const t = stringTaskOf(model);
   const c = caseFrom(compiled, text, opts.input);
-  const prompt = stringPrompt(task, c);
+  const prompt = t.prompt(c);
   if (model.context > 0 && prompt.length + (task.readout === 'tokens' ? task.decode - 1 : 0) > model.context) {
     throw new UserError(`the prompt has ${prompt.length} tokens, more than the model's context of ${model.context} allows`);
   }
   let expected: number[] | undefined;
-  if (task.expectFormula || task.expect) expected = expectedTokens(model, c);
+  if (task.expectFormula || task.expect) expected = t.expected(c);
   else {
     let data;
     try {
@@ -37,36 +40,27 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
     expected = data?.cases.find((d) => d.input.join(' ') === input)?.output;
   }
 
-  const opened = await openSession(compiled.onnx, { device: opts.device, dtype: compiled.dtype });
-  if (opened.notice) process.stderr.write(`notice: ${opened.notice}\n`);
-  let answer: number[];
-  let margins: number[];
-  let stopped: boolean | undefined;
+  const runner = await openTaskRunner(model, t, { dtype: compiled.dtype, device: opts.device, onnx: compiled.onnx });
+  if (runner.notice) process.stderr.write(`notice: ${runner.notice}\n`);
+  let a;
   try {
-    if (task.readout === 'tokens') {
-      const out = await greedyDecode(opened.session, [prompt], task.decode);
-      const got = generatedAnswer(task, out.tokens[0]!);
-      answer = got.tokens;
-      stopped = got.stopped;
-      margins = Array.from(out.margins.subarray(0, Math.min(task.decode, answer.length + 1)));
-    } else {
-      const at = task.readout === 'class' ? [prompt.length - 1] : labelPositions(task, c);
-      const out = await readPositions(opened.session, [prompt], [at]);
-      answer = out.tokens[0]!;
-      margins = out.margins[0]!;
-    }
+    [a] = await runner([c], [prompt]);
   } finally {
-    await opened.session.release();
+    await runner.close();
   }
-  // Right when the tokens are the answer and generation ended with the stop token (or the answer
-  // filled every step, leaving no room for one).
-  const same = expected !== undefined && expected.length === answer.length && expected.every((t, i) => t === answer[i]);
-  const match = expected === undefined ? undefined : same && (stopped !== false || expected.length === task.decode);
+  const { answer, margins, stopped } = a!;
+  // The sequence the model read last (the prompt and every generated token but the last): the
+  // trace follows that forward pass.
+  const lastRead = a!.generated ? [...prompt, ...a!.generated.slice(0, -1)] : prompt;
+  const trace = opts.trace ? await traceSequence(model, lastRead, { dtype: compiled.dtype, device: runner.device }) : undefined;
+  // Right as verify judges a case: the tokens are the answer and generation ended with the stop
+  // token (or the answer filled every step, leaving no room for one).
+  const match = expected === undefined ? undefined : judge(a!, expected).firstWrong < 0;
   const minMargin = margins.length > 0 ? Math.min(...margins) : undefined;
   if (opts.json) {
     const json = {
       file,
-      device: opened.device,
+      device: runner.device,
       dtype: compiled.dtype,
       input: Object.fromEntries(Object.entries(c).map(([k, v]) => [k, tokenText(model, v)])),
       prompt: tokenText(model, prompt),
@@ -75,6 +69,7 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
       expected: expected === undefined ? null : tokenText(model, expected),
       match: match ?? null,
       min_margin: minMargin === undefined || !Number.isFinite(minMargin) ? null : minMargin,
+      ...(trace ? { trace: traceJson(trace, model, opts) } : {}),
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
@@ -87,9 +82,9 @@ export async function runStringTask(file: string, compiled: CompiledFile, text: 
       rows.push(['match', match ? 'yes' : 'NO']);
     } else rows.push(['expected', 'unknown: no dataset line has this input']);
     if (minMargin !== undefined && Number.isFinite(minMargin)) rows.push(['min margin', `${minMargin.toPrecision(6)}   (top-1 minus top-2 logit, smallest over the answer)`]);
-    rows.push(['ran on', `${opened.device}, ${compiled.dtype}`]);
+    rows.push(['ran on', `${runner.device}, ${compiled.dtype}`]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(''));
+    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('') + (trace ? traceText(trace, model, opts) : ''));
   }
   return match === false ? 1 : 0;
 }

@@ -4,18 +4,22 @@
 // one, the expected answer and whether they match (exit 1 when they do not).
 import { Option, type Command } from 'commander';
 import { env as ortEnv } from 'onnxruntime-node';
-import type { TaskContract } from '../../check/model.ts';
+import type { CheckedModel, TaskContract } from '../../check/model.ts';
 import type { FloatDType } from '../../ir/types.ts';
 import { greedyDecode } from '../../runtime/greedy.ts';
 import { openSession, type Device } from '../../runtime/session.ts';
-import { expectedAnswer, readAnswer, type Operands } from '../../runtime/task.ts';
+import type { Operands } from '../../runtime/task.ts';
+import { digitTaskOf } from '../../runtime/tasks/digits.ts';
+import { openTaskRunner } from '../../runtime/tasks/runner.ts';
 import { resolveRunInput, TaskInputError } from '../../runtime/task-input.ts';
 import { ContextLengthError } from '../../runtime/context-length.ts';
 import { UserError } from '../io.ts';
 import { compileFileOrReport, dtypeOption } from '../load.ts';
 import { runStringTask } from './run-task.ts';
+import { checkTraceOptions, traceJson, traceOptions, traceSequence, traceText, type TraceOptions } from './trace-output.ts';
+import type { TraceResult } from '../../runtime/trace.ts';
 
-interface RunOptions {
+interface RunOptions extends TraceOptions {
   a?: string;
   b?: string;
   input: string[];
@@ -27,7 +31,7 @@ interface RunOptions {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description("run a .hw model on one prompt and compare its answer with the task's")
     .argument('<file>', '.hw source file')
@@ -39,8 +43,9 @@ export function registerRun(program: Command): void {
     .option('--steps <n>', "tokens to generate (default: the task's decode count)")
     .addOption(new Option('--device <device>', 'where to run; cuda falls back to cpu with a notice').choices(['cpu', 'cuda']).default('cpu'))
     .addOption(dtypeOption())
-    .option('--json', 'print the result as JSON')
-    .action((file: string, text: string | undefined, opts: RunOptions) => run(file, text, opts));
+    .option('--json', 'print the result as JSON');
+  for (const o of traceOptions()) cmd.addOption(o);
+  cmd.action((file: string, text: string | undefined, opts: RunOptions) => run(file, text, opts));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -60,6 +65,7 @@ interface RunResult {
   answer?: number;
   expected?: number;
   margins: number[];
+  trace?: TraceResult;
 }
 
 async function run(file: string, text: string | undefined, opts: RunOptions): Promise<void> {
@@ -70,6 +76,7 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   }
   const { model } = compiled;
   if (process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
+  checkTraceOptions(model, opts);
   if (model.stringTask && opts.tokens === undefined) {
     for (const [flag, v] of [['--a', opts.a], ['--b', opts.b], ['--steps', opts.steps]] as const) {
       if (v !== undefined) throw new UserError(`${flag} is for digit tasks; give the input string after the file, or --input name="tokens"`);
@@ -92,34 +99,54 @@ async function run(file: string, text: string | undefined, opts: RunOptions): Pr
   // the runtime falls back to CPU; the fallback's one-line notice below says it for people, so
   // ORT is kept quiet unless debugging. This must be set before the first session is created.
   if (process.env.HANDWIRE_DEBUG !== '1') ortEnv.logLevel = 'fatal';
-  const opened = await openSession(compiled.onnx, { device: opts.device, dtype: compiled.dtype });
-  if (opened.notice) process.stderr.write(`notice: ${opened.notice}\n`);
-  const decoded = await greedyDecode(opened.session, [prompt], steps, { context: model.context });
-  await opened.session.release();
+  const digits = task ? digitTaskOf(task, model.tokenNames) : undefined;
+  let decoded: { generated: number[]; margins: number[]; device: Device };
+  if (digits && operands) {
+    // A case of the task: the digit Task runs it, as verify does (for --steps N, with that many steps).
+    const t = steps === task!.decode ? digits : { ...digits, readout: { kind: 'tokens' as const, decode: steps } };
+    const runner = await openTaskRunner(model, t, { dtype: compiled.dtype, device: opts.device, onnx: compiled.onnx });
+    if (runner.notice) process.stderr.write(`notice: ${runner.notice}\n`);
+    try {
+      const [a] = await runner([operands], [prompt]);
+      decoded = { generated: a!.read, margins: a!.margins, device: runner.device };
+    } finally {
+      await runner.close();
+    }
+  } else {
+    // A raw prompt (no task, or not laid out like the task's): plain greedy decoding.
+    const opened = await openSession(compiled.onnx, { device: opts.device, dtype: compiled.dtype });
+    if (opened.notice) process.stderr.write(`notice: ${opened.notice}\n`);
+    const out = await greedyDecode(opened.session, [prompt], steps, { context: model.context });
+    await opened.session.release();
+    decoded = { generated: out.tokens[0]!, margins: Array.from(out.margins), device: opened.device };
+  }
 
-  const generated = decoded.tokens[0]!;
+  const { generated } = decoded;
+  // The trace follows the last forward pass: the prompt and every generated token but the last.
+  const trace = opts.trace ? await traceSequence(model, [...prompt, ...generated.slice(0, -1)], { dtype: compiled.dtype, device: decoded.device }) : undefined;
   const result: RunResult = {
     file,
-    device: opened.device,
+    device: decoded.device,
     dtype: compiled.dtype,
     task,
     tokenNames: model.tokenNames,
     operands,
     prompt,
     generated,
-    answer: task ? readAnswer(task, generated) : undefined,
-    expected: task && operands ? expectedAnswer(task, operands) : undefined,
-    margins: Array.from(decoded.margins),
+    answer: digits ? digits.answerOf(generated) : undefined,
+    expected: digits && operands ? digits.expectedValue(operands) : undefined,
+    margins: decoded.margins,
+    trace,
   };
   if (matches(result) === false) process.exitCode = 1;
-  process.stdout.write(opts.json ? resultJson(result) : resultText(result));
+  process.stdout.write(opts.json ? resultJson(result, model, opts) : resultText(result) + (trace ? traceText(trace, model, opts) : ''));
 }
 
 function matches(r: RunResult): boolean | undefined {
   return r.answer !== undefined && r.expected !== undefined ? r.answer === r.expected : undefined;
 }
 
-function resultJson(r: RunResult): string {
+function resultJson(r: RunResult, model: CheckedModel, opts: TraceOptions): string {
   const json = {
     file: r.file,
     device: r.device,
@@ -132,6 +159,7 @@ function resultJson(r: RunResult): string {
     match: matches(r) ?? null,
     // top-1 minus top-2 logit per step; null where there is no runner-up (JSON has no Infinity).
     margins: r.margins.map((m) => (Number.isFinite(m) ? m : null)),
+    ...(r.trace ? { trace: traceJson(r.trace, model, opts) } : {}),
   };
   return JSON.stringify(json, null, 2) + '\n';
 }

@@ -1,7 +1,7 @@
 // The text `handwire verify` prints: the digit-task report (AdderBoard protocol or sweep), the
 // float32-vs-float64 comparison, and the token-string task report. Pure string building; the
 // numbers all come from the library's reports.
-import { formatCount } from '../../verify/task.ts';
+import { formatCount } from '../../runtime/tasks/strings.ts';
 import type { ModelVerification } from '../../verify/verify-model.ts';
 import { QUALIFY_PERCENT, type DtypeDisagreement, type VerifyReport } from '../../verify/report.ts';
 

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { env as ortEnv } from 'onnxruntime-node';
 import type { FloatDType } from '../../ir/types.ts';
 import type { Device } from '../../runtime/session.ts';
-import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS } from '../../verify/adderboard-cases.ts';
+import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS } from '../../runtime/tasks/adderboard-cases.ts';
 import { verify, verifyOptionsProblem, type Verification, type VerifyOptions as LibraryOptions } from '../../verify/verify.ts';
 import { MIN_CASES_PER_THREAD } from '../../verify/verify-digits.ts';
 import { VerifyError } from '../../verify/verify-model.ts';

@@ -7,7 +7,7 @@
 // seeded random values of its own inputs (`taskRandomCaseSet`). A case is one value per input, in
 // the task's input order.
 
-import type { TaskContract } from '../check/model.ts';
+import type { TaskContract } from '../../check/model.ts';
 import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS, protocolCases } from './adderboard-cases.ts';
 import { PythonRandom } from './python-random.ts';
 
