@@ -19,7 +19,8 @@
 // process CPU time is printed next to it because on a shared machine the wall time also measures
 // the neighbours (see the load average printed before and after).
 //
-// --profile instead prints, per model and dtype (1 thread), where the incremental decode spends its
+// --profile instead prints, per model and dtype (1 thread; the plain decode graph, then the fast one
+// unless --no-fast), where the incremental decode spends its
 // time according to ORT's profiler: for each run of a decode (prefill, steps) the fastest of --reps
 // repetitions, and the operators summed over the steps, fastest repetition each. Minima are what
 // the machine does undisturbed, which a busy shared machine otherwise hides.
@@ -200,12 +201,12 @@ async function main(): Promise<void> {
 
 /** Operators of the graph ORT runs after its own optimisations (the level openSession picks):
  * the decode graph's initializer chains are folded away there, so this is the count per run. */
-async function ortNodeCount(bytes: Uint8Array, dtype: FloatDType): Promise<number> {
+async function ortNodeCount(bytes: Uint8Array, dtype: FloatDType, level: OrtLevel = dtype === 'float64' ? 'basic' : 'all'): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'handwire-optimized-'));
   try {
     const file = join(dir, 'optimized.onnx');
     const s = await InferenceSession.create(Buffer.from(bytes), {
-      graphOptimizationLevel: dtype === 'float64' ? 'basic' : 'all', // as openSession chooses
+      graphOptimizationLevel: level, // default: as openSession chooses
       executionMode: 'sequential',
       intraOpNumThreads: 1,
       optimizedModelFilePath: file,
@@ -217,6 +218,8 @@ async function ortNodeCount(bytes: Uint8Array, dtype: FloatDType): Promise<numbe
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+type OrtLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 /**
  * The decode graph as the shared lowering builds it (--no-fast) against FastPlan's (model-to-ir.ts),
@@ -230,6 +233,7 @@ async function fastTable(opts: Options): Promise<void> {
   console.log('');
   console.log('| model | dtype | nodes IR plain → fast | nodes ORT runs plain → fast | 1 thread plain add/s | 1 thread fast add/s | ×  | 2 workers plain add/s | 2 workers fast add/s | × | wrong |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const levels: string[] = [];
   for (const name of opts.models) {
     const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
     const task = model.task!;
@@ -257,11 +261,18 @@ async function fastTable(opts: Options): Promise<void> {
       const pools = await Promise.all(bytes.map((b) => openDecoderPool(b, { threads: 2, dtype, incremental: true })));
       const two = await rates(pools.map((pool) => (p: number[][], steps: number) => pool.decode(p, steps)));
       for (const pool of pools) await pool.close();
+      levels.push(`| ${name} | ${dtype} | ${(await Promise.all((['disabled', 'basic', 'extended', 'all'] as const).map(async (l) => `${await ortNodeCount(bytes[0]!, dtype, l)} → ${await ortNodeCount(bytes[1]!, dtype, l)}`))).join(' | ')} |`);
       console.log(
         `| ${name} | ${dtype} | ${graphs[0]!.nodes.length} → ${graphs[1]!.nodes.length} | ${ortNodes[0]} → ${ortNodes[1]} | ${one[0]} | ${one[1]} | ${ratio(one[0]!, one[1]!)} | ${two[0]} | ${two[1]} | ${ratio(two[0]!, two[1]!)} | ${wrong} |`,
       );
     }
   }
+  console.log('');
+  console.log("nodes ORT runs per graphOptimizationLevel, plain → fast (openSession uses 'basic' for float64, 'all' for float32):");
+  console.log('');
+  console.log('| model | dtype | disabled | basic | extended | all |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const line of levels) console.log(line);
   console.log('');
 }
 
@@ -321,10 +332,10 @@ async function profileAll(opts: Options, pairs: [number, number][]): Promise<voi
     const model = checkSource(readFileSync(file, 'utf8')).model!;
     const task = model.task!;
     const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
-    for (const dtype of DTYPES) {
+    for (const dtype of DTYPES) for (const fast of opts.fast ? [false, true] : [false]) {
       const dir = mkdtempSync(join(tmpdir(), 'handwire-profile-'));
       try {
-        const session = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(model, { dtype, fast: opts.fast }))), {
+        const session = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(model, { dtype, fast }))), {
           graphOptimizationLevel: dtype === 'float64' ? 'basic' : 'all', // as openSession chooses
           executionMode: 'sequential',
           intraOpNumThreads: 1,
@@ -338,7 +349,7 @@ async function profileAll(opts: Options, pairs: [number, number][]): Promise<voi
         if (written.length !== 1) throw new Error(`expected one ORT profile in ${dir}, found ${written.length}`);
         const events: ProfileEvent[] = JSON.parse(readFileSync(join(dir, written[0]!), 'utf8'));
         await session.release();
-        printProfile(`${name} ${dtype}`, events, opts.reps, task.decode);
+        printProfile(`${name} ${dtype} ${fast ? 'fast' : 'plain'} decode graph`, events, opts.reps, task.decode);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

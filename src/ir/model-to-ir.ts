@@ -5,7 +5,8 @@
 //   score scale into the RoPE tables (or the query weights), so no MatMul is followed by a constant
 //   Mul (ORT would fuse that with a float32 multiplier even in float64 graphs);
 // - every fixed table (positions, RoPE cos/sin, masks) is precomputed in float64 for the whole
-//   context and sliced to the current positions at run time.
+//   context and sliced to the current positions at run time (the decode graph goes further: see
+//   FastPlan).
 // The same block lowering also builds the incremental decoding graph (decode-ir.ts): a
 // PositionPlan says which positions a graph computes, and is the only thing that differs.
 import type { AffineMap, AttentionSpec, CheckedModel, HaltSpec, LayerSpec, LoopSpec, MlpSpec, NormSpec } from '../check/model.ts';
@@ -396,7 +397,9 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
   // own position only) and before the GQA broadcast, so the cache holds kv_heads, not heads. From
   // here on both graphs run the same operations on the same layouts, which keeps their results
   // equal bit for bit wherever ORT picks the same kernels (measured: all the adders in float64
-  // but the GQA one, whose margins differ by ≤ 6e-10 relative).
+  // but the GQA one, whose margins differ by ≤ 6e-10 relative). FastPlan keeps that in float64:
+  // keys cached by width are the values the Transpose below would make; only float32 graphs take
+  // dot attention.
   const dot = cut && !!ctx.plan.fast?.dot;
   let keysByWidth = false;
   if (ctx.plan.extendCache) ({ k, v, keysByWidth } = ctx.plan.extendCache(b, k, v, index, a, dot));
