@@ -1,5 +1,5 @@
 // npm run bench:throughput [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only
-//                            --models a,b --no-fast --fast-only]
+//                            --models a,b --no-fast --fast-only --nodes-only]
 //
 // A table compares verify --threads' worker pool (2 workers) with one thread in process, and a last
 // one (--fast-only: that table alone) the decode graph with and without FastPlan's shortcuts
@@ -62,10 +62,11 @@ interface Options {
   /** Decode graphs with FastPlan's shortcuts (default); --no-fast: as the shared lowering builds them. */
   fast: boolean;
   fastOnly: boolean;
+  nodesOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false, models: EXAMPLES, fast: true, fastOnly: false };
+  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false, models: EXAMPLES, fast: true, fastOnly: false, nodesOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -86,6 +87,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--no-batched-full') opts.batchedFull = false;
     else if (flag === '--profile') opts.profile = true;
     else if (flag === '--fast-only') opts.fastOnly = true;
+    else if (flag === '--nodes-only') opts.nodesOnly = true;
     else if (flag === '--no-fast') opts.fast = false;
     else throw new Error(`unknown option ${flag}`);
   }
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
   if (opts.profile) return profileAll(opts, pairs);
   if (opts.poolOnly) return poolTable(opts);
   if (opts.fastOnly) return fastTable(opts);
+  if (opts.nodesOnly) return nodesTable(opts);
   console.log(`cases: ${pairs.length} (AdderBoard protocol, seed 2025); incremental: median of ${opts.reps}; one at a time: first ${opts.baselineCases} cases`);
   console.log('');
   console.log('| model | dtype | threads | incremental add/s, median (best) | wall ms, median (min–max) | CPU ms | batched full add/s | one at a time add/s | incremental ÷ one at a time | wrong |');
@@ -220,6 +223,22 @@ async function ortNodeCount(bytes: Uint8Array, dtype: FloatDType, level: OrtLeve
 }
 
 type OrtLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** --nodes-only: nodes per run of the plain and the fast decode graph (IR; what ORT runs at
+ * openSession's level), for every model of --models (e.g. all eight adders), no timing. */
+async function nodesTable(opts: Options): Promise<void> {
+  console.log('| model | dtype | nodes IR plain → fast | nodes ORT runs plain → fast |');
+  console.log('|---|---|---:|---:|');
+  for (const name of opts.models) {
+    const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
+    for (const dtype of DTYPES) {
+      const graphs = [false, true].map((fast) => modelToDecodeIr(model, { dtype, fast }));
+      const ort = await Promise.all(graphs.map((g) => ortNodeCount(irToOnnx(g), dtype)));
+      console.log(`| ${name} | ${dtype} | ${graphs[0]!.nodes.length} → ${graphs[1]!.nodes.length} | ${ort[0]} → ${ort[1]} |`);
+    }
+  }
+  console.log('');
+}
 
 /**
  * The decode graph as the shared lowering builds it (--no-fast) against FastPlan's (model-to-ir.ts),

@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckedModel } from '../src/check/model.ts';
@@ -456,6 +458,28 @@ describe('decode graph contract', () => {
       'present_k_0[batch,2,2,total]', 'present_v_0[batch,2,total,2]',
       'present_k_1[batch,2,2,total]', 'present_v_1[batch,2,1,total]',
     ]);
+  });
+
+  it('the fast graph\'s (token, position) tables are folded when ORT loads it: none of that chain runs per step', async () => {
+    const m = exampleModel('adder-10p-rope19');
+    for (const dtype of DTYPES) {
+      const ran = async (fast: boolean) => {
+        const file = join(workDir, `optimized-${dtype}-${fast}.onnx`);
+        const s = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(m, { dtype, fast }))), {
+          graphOptimizationLevel: dtype === 'float64' ? 'basic' : 'all', // as openSession chooses
+          optimizedModelFilePath: file,
+          logSeverityLevel: 3,
+        });
+        await s.release();
+        return fromBinary(ModelProtoSchema, readFileSync(file)).graph!.node.map((n) => n.name);
+      };
+      const [plain, fast] = [await ran(false), await ran(true)];
+      const written = modelToDecodeIr(m, { dtype }).nodes.map((n) => n.name);
+      // The chain over the tables is in the graph as written, and gone from what ORT runs.
+      expect(written.filter((n) => n.includes('.table.')).length, dtype).toBeGreaterThan(10);
+      expect(fast.filter((n) => n.includes('.table.')), dtype).toEqual([]);
+      expect(fast.length, dtype).toBeLessThan(plain.length - 20);
+    }
   });
 
   it('refuses a model whose attention sees later positions', () => {
