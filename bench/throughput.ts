@@ -1,6 +1,10 @@
-// npm run bench:throughput [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only]
+// npm run bench:throughput [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only
+//                            --models a,b --no-fast --fast-only --nodes-only]
 //
-// A last table compares verify --threads' worker pool (2 workers) with one thread in process.
+// A table compares verify --threads' worker pool (2 workers) with one thread in process, and a last
+// one (--fast-only: that table alone) the decode graph with and without FastPlan's shortcuts
+// (src/ir/model-to-ir.ts), in the same run; --no-fast makes the other tables use the plain graph.
+// --models picks examples (default: the three below).
 //
 // Additions per second on the full AdderBoard protocol (10 edge cases + 10,000 pairs from
 // random.Random(2025)), compiled from the examples in float32 and float64 and decoded greedily
@@ -15,7 +19,8 @@
 // process CPU time is printed next to it because on a shared machine the wall time also measures
 // the neighbours (see the load average printed before and after).
 //
-// --profile instead prints, per model and dtype (1 thread), where the incremental decode spends its
+// --profile instead prints, per model and dtype (1 thread; the plain decode graph, then the fast one
+// unless --no-fast), where the incremental decode spends its
 // time according to ORT's profiler: for each run of a decode (prefill, steps) the fastest of --reps
 // repetitions, and the operators summed over the steps, fastest repetition each. Minima are what
 // the machine does undisturbed, which a busy shared machine otherwise hides.
@@ -24,6 +29,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
 import { InferenceSession } from 'onnxruntime-node';
 import { checkSource } from '../src/compile.ts';
 import type { CheckedModel } from '../src/check/model.ts';
@@ -50,10 +57,16 @@ interface Options {
   profile: boolean;
   poolCases: number;
   poolOnly: boolean;
+  /** Examples to run (default EXAMPLES; the pool table takes the first two of them). */
+  models: string[];
+  /** Decode graphs with FastPlan's shortcuts (default); --no-fast: as the shared lowering builds them. */
+  fast: boolean;
+  fastOnly: boolean;
+  nodesOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false };
+  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false, models: EXAMPLES, fast: true, fastOnly: false, nodesOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -70,8 +83,12 @@ function parseArgs(argv: string[]): Options {
       if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) throw new Error('--threads needs a list like 1,2');
     }
     else if (flag === '--batch') opts.batch = value();
+    else if (flag === '--models') opts.models = (argv[++i] ?? '').split(',').filter((m) => m !== '');
     else if (flag === '--no-batched-full') opts.batchedFull = false;
     else if (flag === '--profile') opts.profile = true;
+    else if (flag === '--fast-only') opts.fastOnly = true;
+    else if (flag === '--nodes-only') opts.nodesOnly = true;
+    else if (flag === '--no-fast') opts.fast = false;
     else throw new Error(`unknown option ${flag}`);
   }
   return opts;
@@ -123,12 +140,14 @@ async function main(): Promise<void> {
   const pairs = protocolCases();
   if (opts.profile) return profileAll(opts, pairs);
   if (opts.poolOnly) return poolTable(opts);
+  if (opts.fastOnly) return fastTable(opts);
+  if (opts.nodesOnly) return nodesTable(opts);
   console.log(`cases: ${pairs.length} (AdderBoard protocol, seed 2025); incremental: median of ${opts.reps}; one at a time: first ${opts.baselineCases} cases`);
   console.log('');
   console.log('| model | dtype | threads | incremental add/s, median (best) | wall ms, median (min–max) | CPU ms | batched full add/s | one at a time add/s | incremental ÷ one at a time | wrong |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 
-  for (const name of EXAMPLES) {
+  for (const name of opts.models) {
     const file = new URL(`../examples/adder/${name}.hw`, import.meta.url);
     if (!existsSync(file)) continue;
     const checked = checkSource(readFileSync(file, 'utf8'));
@@ -140,7 +159,7 @@ async function main(): Promise<void> {
     for (const dtype of DTYPES) for (const threads of opts.threads) {
       const open = async (bytes: Uint8Array): Promise<InferenceSession> => (await openSession(bytes, { dtype, threads })).session;
       const full = await open(irToOnnx(modelToIr(model, { dtype })));
-      const decode = await open(irToOnnx(modelToDecodeIr(model, { dtype })));
+      const decode = await open(irToOnnx(modelToDecodeIr(model, { dtype, fast: opts.fast })));
       const batch = opts.batch ? { batchSize: opts.batch } : {};
 
       await incrementalDecode(decode, prompts.slice(0, 500), task.decode, batch); // warm-up
@@ -179,7 +198,101 @@ async function main(): Promise<void> {
   }
   console.log('');
   await poolTable(opts);
+  await fastTable(opts);
   console.log(`load average at end: ${fmtLoad()}`);
+}
+
+/** Operators of the graph ORT runs after its own optimisations (the level openSession picks):
+ * the decode graph's initializer chains are folded away there, so this is the count per run. */
+async function ortNodeCount(bytes: Uint8Array, dtype: FloatDType, level: OrtLevel = dtype === 'float64' ? 'basic' : 'all'): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'handwire-optimized-'));
+  try {
+    const file = join(dir, 'optimized.onnx');
+    const s = await InferenceSession.create(Buffer.from(bytes), {
+      graphOptimizationLevel: level, // default: as openSession chooses
+      executionMode: 'sequential',
+      intraOpNumThreads: 1,
+      optimizedModelFilePath: file,
+      logSeverityLevel: 3, // not the warning that an 'all'-level file is machine-specific
+    });
+    await s.release();
+    return fromBinary(ModelProtoSchema, readFileSync(file)).graph?.node.length ?? 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type OrtLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** --nodes-only: nodes per run of the plain and the fast decode graph (IR; what ORT runs at
+ * openSession's level), for every model of --models (e.g. all eight adders), no timing. */
+async function nodesTable(opts: Options): Promise<void> {
+  console.log('| model | dtype | nodes IR plain → fast | nodes ORT runs plain → fast |');
+  console.log('|---|---|---:|---:|');
+  for (const name of opts.models) {
+    const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
+    for (const dtype of DTYPES) {
+      const graphs = [false, true].map((fast) => modelToDecodeIr(model, { dtype, fast }));
+      const ort = await Promise.all(graphs.map((g) => ortNodeCount(irToOnnx(g), dtype)));
+      console.log(`| ${name} | ${dtype} | ${graphs[0]!.nodes.length} → ${graphs[1]!.nodes.length} | ${ort[0]} → ${ort[1]} |`);
+    }
+  }
+  console.log('');
+}
+
+/**
+ * The decode graph as the shared lowering builds it (--no-fast) against FastPlan's (model-to-ir.ts),
+ * in the same run: nodes per run (in the IR, and what ORT runs after folding), then add/s in process
+ * on one thread (alternating the two graphs rep by rep, so a change of load hits both) and with a
+ * pool of 2 workers, on the full protocol; every answer checked against a + b.
+ */
+async function fastTable(opts: Options): Promise<void> {
+  const pairs = protocolCases();
+  console.log(`decode graph, plain (--no-fast) and fast: ${pairs.length} cases, median (best) of ${opts.reps}, one thread in process and 2 workers`);
+  console.log('');
+  console.log('| model | dtype | nodes IR plain → fast | nodes ORT runs plain → fast | 1 thread plain add/s | 1 thread fast add/s | ×  | 2 workers plain add/s | 2 workers fast add/s | × | wrong |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const levels: string[] = [];
+  for (const name of opts.models) {
+    const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
+    const task = model.task!;
+    const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
+    for (const dtype of DTYPES) {
+      const graphs = [false, true].map((fast) => modelToDecodeIr(model, { dtype, fast }));
+      const bytes = graphs.map((g) => irToOnnx(g));
+      const ortNodes = [await ortNodeCount(bytes[0]!, dtype), await ortNodeCount(bytes[1]!, dtype)];
+      let wrong = 0;
+      const run = async (decode: (p: number[][], steps: number) => Promise<GreedyResult>) => {
+        const t = await timed(() => decode(prompts, task.decode));
+        wrong = Math.max(wrong, wrongAnswers(model, pairs, t.result));
+        return t.wall;
+      };
+      const rates = async (decoders: ((p: number[][], steps: number) => Promise<GreedyResult>)[]) => {
+        for (const d of decoders) await d(prompts.slice(0, 1000), task.decode); // warm-up
+        const walls = decoders.map(() => [] as number[]);
+        for (let r = 0; r < opts.reps; r++) for (let i = 0; i < decoders.length; i++) walls[i]!.push(await run(decoders[i]!));
+        return walls.map((w) => `${fmtRate((pairs.length / median(w)) * 1000)} (${fmtRate((pairs.length / Math.min(...w)) * 1000)})`);
+      };
+      const ratio = (a: string, b: string) => `${(Number(b.split(' ')[0]!.replace(/,/g, '')) / Number(a.split(' ')[0]!.replace(/,/g, ''))).toFixed(2)}×`;
+      const singles = await Promise.all(bytes.map(async (b) => (await openSession(b, { dtype, threads: 1 })).session));
+      const one = await rates(singles.map((s) => (p: number[][], steps: number) => incrementalDecode(s, p, steps)));
+      for (const s of singles) await s.release();
+      const pools = await Promise.all(bytes.map((b) => openDecoderPool(b, { threads: 2, dtype, incremental: true })));
+      const two = await rates(pools.map((pool) => (p: number[][], steps: number) => pool.decode(p, steps)));
+      for (const pool of pools) await pool.close();
+      levels.push(`| ${name} | ${dtype} | ${(await Promise.all((['disabled', 'basic', 'extended', 'all'] as const).map(async (l) => `${await ortNodeCount(bytes[0]!, dtype, l)} → ${await ortNodeCount(bytes[1]!, dtype, l)}`))).join(' | ')} |`);
+      console.log(
+        `| ${name} | ${dtype} | ${graphs[0]!.nodes.length} → ${graphs[1]!.nodes.length} | ${ortNodes[0]} → ${ortNodes[1]} | ${one[0]} | ${one[1]} | ${ratio(one[0]!, one[1]!)} | ${two[0]} | ${two[1]} | ${ratio(two[0]!, two[1]!)} | ${wrong} |`,
+      );
+    }
+  }
+  console.log('');
+  console.log("nodes ORT runs per graphOptimizationLevel, plain → fast (openSession uses 'basic' for float64, 'all' for float32):");
+  console.log('');
+  console.log('| model | dtype | disabled | basic | extended | all |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const line of levels) console.log(line);
+  console.log('');
 }
 
 /**
@@ -193,12 +306,12 @@ async function poolTable(opts: Options): Promise<void> {
   console.log('');
   console.log('| model | dtype | in process add/s | 2 workers add/s | speed-up | wrong |');
   console.log('|---|---|---:|---:|---:|---:|');
-  for (const name of EXAMPLES.slice(0, 2)) {
+  for (const name of opts.models.slice(0, 2)) {
     const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
     const task = model.task!;
     const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
     for (const dtype of DTYPES) {
-      const bytes = irToOnnx(modelToDecodeIr(model, { dtype }));
+      const bytes = irToOnnx(modelToDecodeIr(model, { dtype, fast: opts.fast }));
       const single = (await openSession(bytes, { dtype, threads: 1 })).session;
       const pool = await openDecoderPool(bytes, { threads: 2, dtype, incremental: true });
       let wrong = 0;
@@ -232,16 +345,16 @@ interface ProfileEvent {
 
 async function profileAll(opts: Options, pairs: [number, number][]): Promise<void> {
   console.log(`profile: ORT profiler, 1 thread, fastest of ${opts.reps} decodes of all ${pairs.length} cases`);
-  for (const name of EXAMPLES) {
+  for (const name of opts.models) {
     const file = new URL(`../examples/adder/${name}.hw`, import.meta.url);
     if (!existsSync(file)) continue;
     const model = checkSource(readFileSync(file, 'utf8')).model!;
     const task = model.task!;
     const prompts = pairs.map((pair) => promptFor(task, operandsFromPair(task, pair)));
-    for (const dtype of DTYPES) {
+    for (const dtype of DTYPES) for (const fast of opts.fast ? [false, true] : [false]) {
       const dir = mkdtempSync(join(tmpdir(), 'handwire-profile-'));
       try {
-        const session = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(model, { dtype }))), {
+        const session = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(model, { dtype, fast }))), {
           graphOptimizationLevel: dtype === 'float64' ? 'basic' : 'all', // as openSession chooses
           executionMode: 'sequential',
           intraOpNumThreads: 1,
@@ -255,7 +368,7 @@ async function profileAll(opts: Options, pairs: [number, number][]): Promise<voi
         if (written.length !== 1) throw new Error(`expected one ORT profile in ${dir}, found ${written.length}`);
         const events: ProfileEvent[] = JSON.parse(readFileSync(join(dir, written[0]!), 'utf8'));
         await session.release();
-        printProfile(`${name} ${dtype}`, events, opts.reps, task.decode);
+        printProfile(`${name} ${dtype} ${fast ? 'fast' : 'plain'} decode graph`, events, opts.reps, task.decode);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

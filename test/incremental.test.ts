@@ -9,9 +9,11 @@
 // (whose prefill queries are all prompt positions, not only the last).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckedModel } from '../src/check/model.ts';
@@ -21,7 +23,7 @@ import { modelToIr } from '../src/ir/model-to-ir.ts';
 import type { FloatDType } from '../src/ir/types.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
-import { decodeLayout, incrementalDecode } from '../src/runtime/incremental.ts';
+import { decodeLayout, incrementalDecode, type CacheSlot } from '../src/runtime/incremental.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
 import { protocolCases } from '../src/runtime/tasks/adderboard-cases.ts';
@@ -130,6 +132,38 @@ model sees_ahead {
   head = [c a for c in 0..2]
 }`;
 
+/** One attention, the cut, with a score bias that is not 0 below the diagonal: the bias row the
+ * last query reads must still be added, also by the float32 graph's dot attention. */
+const BIAS_AT_CUT_MODEL = `
+model bias_at_cut {
+  vocab    7
+  dtype    float32
+  residual [a, b, c, d]
+  context  16
+
+  let r(i, j, s) = 0.8 sin(1.7 i + 0.9 j + s)
+  param Wq = [[r(i, j, 3.1) for j in 0..3] for i in 0..3]
+  param Wk = [[r(i, j, 1.9) for j in 0..3] for i in 0..3]
+  param Wv = [[r(i, j, 0.2) for j in 0..3] for i in 0..1]
+  param Wo = [[r(i, j, 2.9) for j in 0..1] for i in 0..3]
+
+  embed    E[t] = [cos(t), sin(1.3 t), 0.5 t - 1, 0.1 t^2]
+  position P[p] = [0.3 sin(p), 0.2 cos(0.7 p), 0.1 p, -0.05 p]
+
+  layer {
+    attention {
+      heads 2, dim 2, value_dim 1
+      q = Wq x
+      k = Wk x
+      v = Wv x
+      bias(h, i, j) = -0.4 (h + 1) (i - j)
+      causal
+      write all += Wo out
+    }
+  }
+  head tied E
+}`;
+
 const EXAMPLES = ['adder-10p-rope19', 'adder-130p-nanogpt-sinpe11'];
 /** Protocol cases per example: the ten edge cases and the first random pairs. */
 const CASES = 250;
@@ -166,9 +200,10 @@ async function teacherForced(session: InferenceSession, seqs: number[][], prefil
   const ids = (from: number, to: number) =>
     new Tensor('int64', BigInt64Array.from(seqs.flatMap((s) => s.slice(from, to).map(BigInt))), [b, to - from]);
   const feeds: Record<string, Tensor> = { input_ids: ids(0, prefill), position: new Tensor('int64', BigInt64Array.of(0n), [1]) };
+  const dims = (c: CacheSlot, positions: number) => (c.positionAxis === 2 ? [b, c.heads, positions, c.width] : [b, c.heads, c.width, positions]);
   for (const c of layout.caches) {
     const empty = layout.float === 'float64' ? new Float64Array(0) : new Float32Array(0);
-    feeds[c.past] = new Tensor(layout.float, empty, [b, c.heads, 0, c.width]);
+    feeds[c.past] = new Tensor(layout.float, empty, dims(c, 0));
   }
   const runs: number[][][] = [];
   for (let pos = prefill; ; pos++) {
@@ -178,7 +213,7 @@ async function teacherForced(session: InferenceSession, seqs: number[][], prefil
     const vocab = logits.dims[2]!;
     const data = Array.from(logits.data as Float64Array);
     runs.push(Array.from({ length: b }, (_, r) => data.slice(r * vocab, (r + 1) * vocab)));
-    for (const c of layout.caches) expect(out[c.present]!.dims).toEqual([b, c.heads, pos, c.width]);
+    for (const c of layout.caches) expect(out[c.present]!.dims).toEqual(dims(c, pos));
     if (pos === len) return runs;
     feeds['input_ids'] = ids(pos, pos + 1);
     feeds['position'] = new Tensor('int64', BigInt64Array.of(BigInt(pos)), [1]);
@@ -250,6 +285,26 @@ describe('incremental decoding gives full recompute tokens', () => {
     });
   }
 
+  for (const dtype of DTYPES) {
+    it(`a score bias at the cut (not 0 below the diagonal) in ${dtype}`, async () => {
+      const m = model(BIAS_AT_CUT_MODEL);
+      const { full, decode } = await sessions(m, dtype);
+      const prompts = [2, 5].flatMap((len, k) => randomSequences(20 + k, 8, len, 7));
+      const want = await greedyDecode(full, prompts, 8);
+      const got = await incrementalDecode(decode, prompts, 8, { batchSize: 3 });
+      expect(got.tokens).toEqual(want.tokens);
+      const tol = dtype === 'float64' ? 1e-12 : 1e-5;
+      for (let i = 0; i < want.margins.length; i++) {
+        expect(Math.abs(got.top1Logit[i]! - want.top1Logit[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(want.top1Logit[i]!)));
+        expect(Math.abs(got.margins[i]! - want.margins[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(want.top1Logit[i]!)));
+      }
+      // The bias changes the answers: without it the greedy tokens are not the same (so the check above can fail).
+      const unbiased = model(BIAS_AT_CUT_MODEL.replace(/bias\(h, i, j\)[^\n]*\n/, ''));
+      const plain = await greedyDecode((await sessions(unbiased, dtype)).full, prompts, 8);
+      expect(plain.tokens).not.toEqual(want.tokens);
+    });
+  }
+
   it('a model without attention decodes with no cache', async () => {
     const m = model(POINTWISE_MODEL);
     const { full, decode } = await sessions(m, 'float64');
@@ -264,6 +319,42 @@ describe('incremental decoding gives full recompute tokens', () => {
     expect(await incrementalDecode(decode, [[1, 2]], 0)).toEqual({ tokens: [[]], margins: new Float64Array(0), top1Logit: new Float64Array(0) });
     await expect(incrementalDecode(full, [[1, 2]], 3)).rejects.toThrow(/not an incremental decoding graph/);
   });
+});
+
+// ---------------------------------------------------------------- every adder
+
+describe('every adder: incremental decoding against full recompute', () => {
+  const adders = readdirSync(new URL('../examples/adder/', import.meta.url)).filter((f) => f.endsWith('.hw')).map((f) => f.replace(/\.hw$/, ''));
+  it('finds the eight adders', () => expect(adders.length).toBe(8));
+  for (const name of adders) {
+    it(`${name}: same tokens, float64 margins and top-1 logits bit for bit (the GQA one to 1e-15 relative), float32 tokens in its own dtype`, async () => {
+      const m = exampleModel(name);
+      const task = m.task!;
+      const prompts = protocolCases().slice(0, 120).map((pair) => promptFor(task, operandsFromPair(task, pair)));
+      for (const dtype of DTYPES) {
+        // The float64-only designs (e^80, 1e18 values) are not decoded alike by two float32 graphs.
+        if (dtype === 'float32' && m.dtype === 'float64') continue;
+        const { full, decode } = await sessions(m, dtype);
+        const want = await greedyDecode(full, prompts, task.decode);
+        const got = await incrementalDecode(decode, prompts, task.decode);
+        expect(got.tokens, `${name} ${dtype}`).toEqual(want.tokens);
+        if (dtype === 'float32') continue;
+        // The GQA design's key/value heads are gathered per query head: a different MatMul layout
+        // from the main graph's, the one place where rounding differs (docs/benchmarks.md, Exactness).
+        const gqa = name.includes('gqa');
+        for (let i = 0; i < want.margins.length; i++) {
+          const scale = Math.max(1, Math.abs(want.top1Logit[i]!));
+          if (gqa) {
+            expect(Math.abs(got.margins[i]! - want.margins[i]!) / scale).toBeLessThan(1e-15);
+            expect(Math.abs(got.top1Logit[i]! - want.top1Logit[i]!) / scale).toBeLessThan(1e-15);
+          } else {
+            expect(Object.is(got.margins[i], want.margins[i]), `${name} margin ${i}`).toBe(true);
+            expect(Object.is(got.top1Logit[i], want.top1Logit[i]), `${name} top-1 logit ${i}`).toBe(true);
+          }
+        }
+      }
+    });
+  }
 });
 
 // ---------------------------------------------------------------- logits, float64
@@ -340,17 +431,55 @@ describe('decode graph contract', () => {
   }
 
   it('inputs and outputs: one cache pair per attention application, kv_heads wide', () => {
-    const g = modelToDecodeIr(model(INLINE_MODEL), { dtype: 'float64' });
-    expect(g.inputs.map((i) => `${i.name}[${i.shape.join(',')}]`)).toEqual([
+    const io = (g: ReturnType<typeof modelToDecodeIr>) => [...g.inputs, ...g.outputs].map((i) => `${i.name}[${i.shape.join(',')}]`);
+    // As the shared lowering builds it: every cache [batch, kv_heads, positions, width].
+    expect(io(modelToDecodeIr(model(INLINE_MODEL), { dtype: 'float64', fast: false }))).toEqual([
       'input_ids[batch,seq]', 'position[1]',
       'past_k_0[batch,2,past,2]', 'past_v_0[batch,2,past,2]',
       'past_k_1[batch,2,past,2]', 'past_v_1[batch,2,past,1]',
-    ]);
-    expect(g.outputs.map((o) => `${o.name}[${o.shape.join(',')}]`)).toEqual([
       'logits[batch,1,7]',
       'present_k_0[batch,2,total,2]', 'present_v_0[batch,2,total,2]',
       'present_k_1[batch,2,total,2]', 'present_v_1[batch,2,total,1]',
     ]);
+    // Fast: keys by width (as q·kᵀ reads them); in float32 the last attention's values too (dot attention).
+    expect(io(modelToDecodeIr(model(INLINE_MODEL), { dtype: 'float64' }))).toEqual([
+      'input_ids[batch,seq]', 'position[1]',
+      'past_k_0[batch,2,2,past]', 'past_v_0[batch,2,past,2]',
+      'past_k_1[batch,2,2,past]', 'past_v_1[batch,2,past,1]',
+      'logits[batch,1,7]',
+      'present_k_0[batch,2,2,total]', 'present_v_0[batch,2,total,2]',
+      'present_k_1[batch,2,2,total]', 'present_v_1[batch,2,total,1]',
+    ]);
+    expect(io(modelToDecodeIr(model(INLINE_MODEL), { dtype: 'float32' }))).toEqual([
+      'input_ids[batch,seq]', 'position[1]',
+      'past_k_0[batch,2,2,past]', 'past_v_0[batch,2,past,2]',
+      'past_k_1[batch,2,2,past]', 'past_v_1[batch,2,1,past]',
+      'logits[batch,1,7]',
+      'present_k_0[batch,2,2,total]', 'present_v_0[batch,2,total,2]',
+      'present_k_1[batch,2,2,total]', 'present_v_1[batch,2,1,total]',
+    ]);
+  });
+
+  it('the fast graph\'s (token, position) tables are folded when ORT loads it: none of that chain runs per step', async () => {
+    const m = exampleModel('adder-10p-rope19');
+    for (const dtype of DTYPES) {
+      const ran = async (fast: boolean) => {
+        const file = join(workDir, `optimized-${dtype}-${fast}.onnx`);
+        const s = await InferenceSession.create(Buffer.from(irToOnnx(modelToDecodeIr(m, { dtype, fast }))), {
+          graphOptimizationLevel: dtype === 'float64' ? 'basic' : 'all', // as openSession chooses
+          optimizedModelFilePath: file,
+          logSeverityLevel: 3,
+        });
+        await s.release();
+        return fromBinary(ModelProtoSchema, readFileSync(file)).graph!.node.map((n) => n.name);
+      };
+      const [plain, fast] = [await ran(false), await ran(true)];
+      const written = modelToDecodeIr(m, { dtype }).nodes.map((n) => n.name);
+      // The chain over the tables is in the graph as written, and gone from what ORT runs.
+      expect(written.filter((n) => n.includes('.table.')).length, dtype).toBeGreaterThan(10);
+      expect(fast.filter((n) => n.includes('.table.')), dtype).toEqual([]);
+      expect(fast.length, dtype).toBeLessThan(plain.length - 20);
+    }
   });
 
   it('refuses a model whose attention sees later positions', () => {

@@ -12,6 +12,7 @@ import { checkSource, compileDecodeGraph, compileSource } from '../src/compile.t
 import { modelToIr } from '../src/ir/model-to-ir.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
+import { decodeLayout, emptyCache } from '../src/runtime/incremental.ts';
 
 const VOCAB = 10;
 const W = 0.5;
@@ -197,7 +198,10 @@ describe('the incremental decode graph of a looped model (unrolled there)', () =
         input_ids: new Tensor('int64', BigInt64Array.from(IDS.flat(), BigInt), [IDS.length, IDS[0].length]),
         position: new Tensor('int64', BigInt64Array.of(0n), [1]),
       };
-      for (const name of session.inputNames.filter((n) => n.startsWith('past_'))) feeds[name] = new Tensor('float64', new Float64Array(0), [IDS.length, 1, 0, 1]);
+      // Empty caches in the layout the graph declares (positions on axis 2 or 3).
+      const layout = decodeLayout(session);
+      expect(layout.caches.length).toBeGreaterThan(0);
+      for (const c of layout.caches) feeds[c.past] = emptyCache(layout.float, IDS.length, c);
       const out = await session.run(feeds);
       const last = Array.from(out['logits'].data as Float64Array);
       const want = reference(IDS, 6, until ? 4 : undefined).flatMap((row) => row[row.length - 1]);

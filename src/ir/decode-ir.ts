@@ -5,6 +5,9 @@
 //   inputs   input_ids [batch, seq] int64   tokens at positions position .. position+seq−1
 //            position  [1] int64             absolute position of input_ids[:, 0] = cached length
 //            past_k_<l> [batch, kv_heads, past, dim], past_v_<l> [batch, kv_heads, past, value_dim]
+//                      (with the fast shortcuts, keys [batch, kv_heads, dim, past], and in float32
+//                      the last attention's values [batch, kv_heads, value_dim, past] too: the
+//                      layout the products read; the runtime takes the symbolic axis as positions)
 //   outputs  logits    [batch, 1, vocab]     at the last new position only
 //            present_k_<l>, present_v_<l>    past joined with this run's keys/values (total = past + seq)
 //
@@ -18,7 +21,7 @@
 // a position never reads later ones, and everything outside attention is per position.
 import type { CheckedModel } from '../check/model.ts';
 import { GraphBuilder } from './graph-builder.ts';
-import { attentionCount, lowerTransformer, type PositionPlan, type Rows } from './model-to-ir.ts';
+import { attentionCount, lowerTransformer, type FastPlan, type PositionPlan, type Rows } from './model-to-ir.ts';
 import { modelMetadata } from './metadata.ts';
 import type { FloatDType, IrGraph, IrValueInfo } from './types.ts';
 
@@ -74,7 +77,15 @@ export function decodeUnsupportedReason(model: CheckedModel): string | undefined
   return undefined;
 }
 
-export function modelToDecodeIr(model: CheckedModel, opts: { dtype?: FloatDType } = {}): IrGraph {
+export interface DecodeIrOptions {
+  dtype?: FloatDType;
+  /** The decode-only shortcuts of FastPlan (model-to-ir.ts): the first attention's inputs as
+   * (token, position) tables, no zero mask at the cut, and in float32 dot attention at the cut.
+   * Default on; off gives the graph as the shared lowering builds it, for comparison. */
+  fast?: boolean;
+}
+
+export function modelToDecodeIr(model: CheckedModel, opts: DecodeIrOptions = {}): IrGraph {
   const reason = decodeUnsupportedReason(model);
   if (reason) throw new Error(`incremental decoding needs a causal model: ${reason}`);
   const dtype = opts.dtype ?? model.dtype;
@@ -95,6 +106,25 @@ export function modelToDecodeIr(model: CheckedModel, opts: { dtype?: FloatDType 
   const caches: DecodeCache[] = [];
 
   const attentions = attentionCount(model);
+  const tableIndex = new Map<Rows, string>();
+  const fast: FastPlan = {
+    tableIndex: (bb, rows) => {
+      let index = tableIndex.get(rows);
+      if (index) return index;
+      if (rows === 'last') {
+        index = bb.op('Slice', 'table.index_last', [fast.tableIndex(bb, 'all'), bb.intConst('minus1', [-1]), seqLen, bb.intConst('axis1', [1])]);
+      } else {
+        const positions = bb.op('Slice', 'table.positions', [bb.intConst('table.position_ids', Array.from({ length: model.context }, (_, p) => p)), 'position', total, bb.intConst('axis0', [0])]);
+        const base = bb.op('Mul', 'table.token_rows', ['input_ids', bb.intConst('table.context', [model.context], [])]);
+        index = bb.op('Add', 'table.index', [base, positions], undefined, { doc: 'token · context + position: the row of each new position in the (token, position) tables' });
+      }
+      tableIndex.set(rows, index);
+      return index;
+    },
+    // Broadcast sums round differently from MLAS's MatMul; float64 keeps the MatMuls, so that its
+    // results stay those of the main graph bit for bit.
+    dot: dtype === 'float32',
+  };
   const plan: PositionPlan = {
     tableRows: (bb, table, name, rows) => bb.op('Slice', name, [table, start[rows], total, bb.intConst('axis0', [0])]),
     scoreRows: (bb, table, name, rows) => {
@@ -106,7 +136,9 @@ export function modelToDecodeIr(model: CheckedModel, opts: { dtype?: FloatDType 
       scoreEnds ??= bb.op('Concat', 'score_rows.ends', [total, total], { axis: 0 });
       return bb.op('Slice', name, [table, starts, scoreEnds, bb.intConst('axes12', [1, 2])]);
     },
-    extendCache: (bb, k, v, index, a) => {
+    extendCache: (bb, k, v, index, a, dot) => {
+      // FastPlan: keys cached as q·kᵀ reads them, so no step transposes the whole cache.
+      const keysByWidth = plan.fast !== undefined;
       const cache: DecodeCache = {
         pastKey: `past_k_${index}`,
         pastValue: `past_v_${index}`,
@@ -117,18 +149,25 @@ export function modelToDecodeIr(model: CheckedModel, opts: { dtype?: FloatDType 
         valueDim: a.valueDim,
       };
       caches.push(cache);
+      const shape = (n: 'past' | 'total', width: number, byWidth: boolean) => (byWidth ? ['batch', a.kvHeads, width, n] : ['batch', a.kvHeads, n, width]) as IrValueInfo['shape'];
       inputs.push(
-        { name: cache.pastKey, elem: 'float', shape: ['batch', a.kvHeads, 'past', a.dim] },
-        { name: cache.pastValue, elem: 'float', shape: ['batch', a.kvHeads, 'past', a.valueDim] },
+        { name: cache.pastKey, elem: 'float', shape: shape('past', a.dim, keysByWidth) },
+        { name: cache.pastValue, elem: 'float', shape: shape('past', a.valueDim, dot) },
       );
       outputs.push(
-        { name: cache.presentKey, elem: 'float', shape: ['batch', a.kvHeads, 'total', a.dim] },
-        { name: cache.presentValue, elem: 'float', shape: ['batch', a.kvHeads, 'total', a.valueDim] },
+        { name: cache.presentKey, elem: 'float', shape: shape('total', a.dim, keysByWidth) },
+        { name: cache.presentValue, elem: 'float', shape: shape('total', a.valueDim, dot) },
       );
-      return { k: joinCache(bb, cache.pastKey, k, cache.presentKey), v: joinCache(bb, cache.pastValue, v, cache.presentValue) };
+      const byWidth = (x: string, name: string) => bb.op('Transpose', name, [x], { perm: [0, 1, 3, 2] }, { doc: 'this run\'s part of the cache, by width' });
+      return {
+        k: keysByWidth ? joinCache(bb, cache.pastKey, byWidth(k, `${cache.presentKey}.new`), cache.presentKey, 3) : joinCache(bb, cache.pastKey, k, cache.presentKey, 2),
+        v: dot ? joinCache(bb, cache.pastValue, byWidth(v, `${cache.presentValue}.new`), cache.presentValue, 3) : joinCache(bb, cache.pastValue, v, cache.presentValue, 2),
+        keysByWidth,
+      };
     },
     cutAt: attentions - 1,
     lastRow: (bb, x, name) => bb.op('Slice', name, [x, bb.intConst('minus1', [-1]), seqLen, bb.intConst('axis1', [1])], undefined, { doc: 'last position only' }),
+    ...(opts.fast === false ? {} : { fast }),
   };
 
   const logits = lowerTransformer(b, model, plan);
@@ -145,7 +184,7 @@ export function modelToDecodeIr(model: CheckedModel, opts: { dtype?: FloatDType 
 
 /** Concat(past, new) along the position axis, written straight into the graph output `out` (the
  * present cache) so the joined keys are not copied once more by an Identity. */
-function joinCache(b: GraphBuilder, past: string, fresh: string, out: string): string {
-  b.nodes.push({ op: 'Concat', name: b.fresh(`${out}.concat`), inputs: [past, fresh], outputs: [b.fresh(out)], attrs: { axis: 2 }, doc: 'cached positions, then this run' });
+function joinCache(b: GraphBuilder, past: string, fresh: string, out: string, axis: 2 | 3): string {
+  b.nodes.push({ op: 'Concat', name: b.fresh(`${out}.concat`), inputs: [past, fresh], outputs: [b.fresh(out)], attrs: { axis }, doc: 'cached positions, then this run' });
   return out;
 }

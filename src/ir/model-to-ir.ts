@@ -5,7 +5,8 @@
 //   score scale into the RoPE tables (or the query weights), so no MatMul is followed by a constant
 //   Mul (ORT would fuse that with a float32 multiplier even in float64 graphs);
 // - every fixed table (positions, RoPE cos/sin, masks) is precomputed in float64 for the whole
-//   context and sliced to the current positions at run time.
+//   context and sliced to the current positions at run time (the decode graph goes further: see
+//   FastPlan).
 // The same block lowering also builds the incremental decoding graph (decode-ir.ts): a
 // PositionPlan says which positions a graph computes, and is the only thing that differs.
 import type { AffineMap, AttentionSpec, CheckedModel, HaltSpec, LayerSpec, LoopSpec, MlpSpec, NormSpec } from '../check/model.ts';
@@ -29,8 +30,11 @@ export interface PositionPlan {
   tableRows(b: GraphBuilder, table: string, name: string, rows: Rows): string;
   /** A [heads, context, context] score table sliced to those query rows × every key seen so far. */
   scoreRows(b: GraphBuilder, table: string, name: string, rows: Rows): string;
-  /** Joins the keys/values of this run to the cached ones (the decode graph); absent in the main graph. */
-  extendCache?(b: GraphBuilder, k: string, v: string, attention: number, a: AttentionSpec): { k: string; v: string };
+  /** Joins the keys/values of this run to the cached ones (the decode graph); absent in the main
+   * graph. In: [batch, kv_heads, positions, width]. Out: keys that way, or with `keysByWidth`
+   * [batch, kv_heads, dim, keys] (what q·kᵀ reads); values that way, or with `dot` (FastPlan's dot
+   * attention at the cut) [batch, kv_heads, value_dim, keys]. */
+  extendCache?(b: GraphBuilder, k: string, v: string, attention: number, a: AttentionSpec, dot: boolean): { k: string; v: string; keysByWidth: boolean };
   /** From this attention application on (0-based, in order), only the last position is computed:
    * its keys/values come from every position, its queries and everything after it from the last.
    * −1 cuts right after the embedding (a model without attention). Absent: never cut. */
@@ -40,9 +44,37 @@ export interface PositionPlan {
   /** N, the number of positions of this run, as a [1] float: what length-aware formulas read.
    * Absent where a model that reads N cannot be lowered (the decode graph refuses such models). */
   length?(b: GraphBuilder): string;
+  /** The decode graph's shortcuts (decode-ir.ts, DecodeFast); absent in the main graph. */
+  fast?: FastPlan;
 }
 
 export type Rows = 'all' | 'last';
+
+/**
+ * Shortcuts only a graph that decodes one new position per step can take. With `fast` set:
+ * - the first attention's queries, keys and values (and so everything before them: embedding,
+ *   position table, norms, projections, RoPE) are functions of a position's token and index alone,
+ *   so they are lowered once more over a constant input holding every (token, position) pair, a
+ *   chain of constants that the runtime folds when it loads the graph, and each run gathers its rows
+ *   (see `tableIndex`); the same operators on the same values as the per-run chain;
+ * - at the cut (one query, the last position, sees every key) a score-bias row that is zero there is
+ *   not added: a causal mask adds 0 to every score the last query reads;
+ * - with `dot`, at the cut q·kᵀ and weights·v are broadcast products summed over an axis instead of
+ *   batched MatMuls of one row each (not the same rounding as MatMul: float32 graphs only).
+ */
+export interface FastPlan {
+  /** [batch, seq] int64 (rows 'all'; [batch, 1] for 'last'): token · context + position of the
+   * positions this run computes, the row of each in a [vocab · context, …] table. */
+  tableIndex(b: GraphBuilder, rows: Rows): string;
+  dot: boolean;
+}
+
+/** At most this many numbers in the first attention's (token, position) tables; larger models
+ * keep computing them per run. */
+export const TABLE_LIMIT = 1 << 20;
+
+/** Dot attention sums q ⊙ k over at most this many widths by Gather and Add, over more by ReduceSum. */
+const DOT_GATHER_WIDTH = 8;
 
 interface Ctx {
   b: GraphBuilder;
@@ -52,6 +84,9 @@ interface Ctx {
   componentIds: Map<object, number>;
   /** Attention applications lowered so far (a shared block applied twice counts twice). */
   attentions: number;
+  /** With FastPlan's tables: the residual before the first layer for every (token, position),
+   * [vocab, context, channels], and the plan that lowers over it (every table row, no cut). */
+  tables?: { h: string; plan: PositionPlan };
 }
 
 /** The result of a norm before its weight/bias: y = normalized ⊙ scale + shift, applied lazily so
@@ -145,7 +180,54 @@ export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: Pos
   const ctx: Ctx = { b, plan, componentIds: new Map(), attentions: 0, traces };
 
   const table = b.floatConst('embed.' + model.embeddingName, [model.vocab, model.dModel], model.embedding.data, 'weight', { doc: 'token embedding (vocab × channels)' });
-  let h = b.op('Gather', 'embed', [table, 'input_ids'], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
+  let h: string;
+  if (plan.fast && tabulable(model)) {
+    // Every (token, position) pair as a [vocab, context] batch of sequences: row t holds token t at
+    // each position. All that reads it is constant, so the runtime computes these tables once.
+    const ids = Array.from({ length: model.vocab * model.context }, (_, i) => Math.floor(i / model.context));
+    const tablePlan: PositionPlan = {
+      tableRows: (_bb, t) => t,
+      scoreRows: () => {
+        throw new Error('no attention is lowered over the (token, position) tables');
+      },
+    };
+    const hTable = embed(b, model, tablePlan, table, b.intConst('table.ids', ids, [model.vocab, model.context]));
+    ctx.tables = { h: hTable, plan: tablePlan };
+    const rows = b.op('Reshape', 'table.residual_rows', [hTable, b.intConst('shape_table_rows', [model.vocab * model.context, model.dModel])]);
+    h = b.op('Gather', 'embed', [rows, plan.fast.tableIndex(b, 'all')], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')} (embedding and position, tabulated)` });
+  } else {
+    h = embed(b, model, plan, table, 'input_ids');
+  }
+  if (plan.cutAt === -1) h = plan.lastRow!(b, h, 'embed.last');
+
+  const loops = model.loops ?? [];
+  for (let i = 0; i < model.layers.length; ) {
+    const loop = loops.find((l) => l.start === i);
+    if (loop) {
+      h = lowerRepeat(ctx, model, loop, h, loopsAs);
+      i += loop.length * loop.times;
+    } else {
+      h = lowerLayer(ctx, model.layers[i], h, model.dModel);
+      i++;
+    }
+  }
+
+  const z = norm(ctx, h, model.final, 'final_norm', model.dModel);
+  return project(ctx, z, model.head, 'head', 'head');
+}
+
+/** Whether FastPlan's tables apply: the first thing the model does is attention (so its inputs
+ * read the embedded token and position only), and the tables are small enough. */
+function tabulable(model: CheckedModel): boolean {
+  const first = model.layers[0]?.components[0];
+  if (first?.kind !== 'attention') return false;
+  const perPosition = model.dModel + first.heads * first.dim + first.kvHeads * (first.dim + first.valueDim);
+  return model.vocab * model.context * perPosition <= TABLE_LIMIT;
+}
+
+/** The embedding (and the position table's rows) of `ids`. */
+function embed(b: GraphBuilder, model: CheckedModel, plan: PositionPlan, table: string, ids: string): string {
+  let h = b.op('Gather', 'embed', [table, ids], { axis: 0 }, { doc: `residual channels: ${model.channels.join(', ')}` });
   if (model.position) {
     const lengthColumns = model.positionLength ?? [];
     // Channels computed from N at run time are 0 in the fixed table and added in below.
@@ -164,22 +246,7 @@ export function lowerTransformer(b: GraphBuilder, model: CheckedModel, plan: Pos
     }
     h = b.op('Add', 'embed.plus_position', [h, sliced]);
   }
-  if (plan.cutAt === -1) h = plan.lastRow!(b, h, 'embed.last');
-
-  const loops = model.loops ?? [];
-  for (let i = 0; i < model.layers.length; ) {
-    const loop = loops.find((l) => l.start === i);
-    if (loop) {
-      h = lowerRepeat(ctx, model, loop, h, loopsAs);
-      i += loop.length * loop.times;
-    } else {
-      h = lowerLayer(ctx, model.layers[i], h, model.dModel);
-      i++;
-    }
-  }
-
-  const z = norm(ctx, h, model.final, 'final_norm', model.dModel);
-  return project(ctx, z, model.head, 'head', 'head');
+  return h;
 }
 
 function lowerLayer(ctx: Ctx, layer: LayerSpec, h: string, dModel: number): string {
@@ -395,35 +462,19 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
   const b = ctx.b;
   const index = ctx.attentions++;
   const cut = ctx.plan.cutAt === index;
-  const x = norm(ctx, h, a.pre, `${prefix}.pre_norm`, a.q.weight.cols);
-  // At the cut, keys and values still come from every position, queries from the last one only.
-  const xq: Normed = cut ? { ...x, value: ctx.plan.lastRow!(b, x.value, `${prefix}.query_last`) } : x;
-  const residual = cut ? ctx.plan.lastRow!(b, h, `${prefix}.residual_last`) : h;
-  // The score scale goes into the RoPE tables of q when there are any, else into q's weights when
-  // no norm follows them, else into a per-lane multiplier after the q norm.
-  const scaleInWeights = !a.rope && a.qNorm.kind === 'none';
-  const qScale = scaleInWeights ? new Float64Array(a.q.weight.rows).fill(a.scale) : undefined;
-  let q = heads(ctx, project(ctx, xq, a.q, `${prefix}.q_proj`, key, qScale), a.heads, a.dim, `${prefix}.q`);
-  let k = heads(ctx, project(ctx, x, a.k, `${prefix}.k_proj`, key), a.kvHeads, a.dim, `${prefix}.k`);
-  let v = heads(ctx, project(ctx, x, a.v, `${prefix}.v_proj`, key), a.kvHeads, a.valueDim, `${prefix}.v`);
-
-  if (a.qNorm.kind !== 'none') q = materialize(ctx, norm(ctx, q, a.qNorm, `${prefix}.q_norm`, a.dim), `${prefix}.q_norm`, [a.dim], `${key}:qn`, a.qNorm.span);
-  if (a.kNorm.kind !== 'none') k = materialize(ctx, norm(ctx, k, a.kNorm, `${prefix}.k_norm`, a.dim), `${prefix}.k_norm`, [a.dim], `${key}:kn`, a.kNorm.span);
-  let scaleDone = scaleInWeights;
-  if (a.rope) {
-    q = rope(ctx, q, a, `${prefix}.q_rope`, a.scale, `${key}:rq`, cut ? 'last' : 'all');
-    k = rope(ctx, k, a, `${prefix}.k_rope`, 1, `${key}:rk`, 'all');
-    scaleDone = true;
-  }
-  if (!scaleDone && a.scale !== 1) {
-    q = b.op('Mul', `${prefix}.q_scale`, [q, b.floatConst(`${prefix}.score_scale`, [a.dim], new Float64Array(a.dim).fill(a.scale), 'weight', { key: `${key}:scale` })]);
-  }
+  const { q, k: k0, v: v0, residual } = ctx.tables && index === 0 ? tabulatedQkv(ctx, a, h, prefix, key, cut) : qkv(ctx, a, h, prefix, key, cut);
+  let k = k0;
+  let v = v0;
   // The decode graph caches keys and values here: after norms and RoPE (both depend on the key's
   // own position only) and before the GQA broadcast, so the cache holds kv_heads, not heads. From
   // here on both graphs run the same operations on the same layouts, which keeps their results
   // equal bit for bit wherever ORT picks the same kernels (measured: all the adders in float64
-  // but the GQA one, whose margins differ by ≤ 6e-10 relative).
-  if (ctx.plan.extendCache) ({ k, v } = ctx.plan.extendCache(b, k, v, index, a));
+  // but the GQA one, whose margins differ by ≤ 6e-10 relative). FastPlan keeps that in float64:
+  // keys cached by width are the values the Transpose below would make; only float32 graphs take
+  // dot attention.
+  const dot = cut && !!ctx.plan.fast?.dot;
+  let keysByWidth = false;
+  if (ctx.plan.extendCache) ({ k, v, keysByWidth } = ctx.plan.extendCache(b, k, v, index, a, dot));
   const group = a.heads / a.kvHeads;
   let kk = k;
   let vv = v;
@@ -432,11 +483,15 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
     kk = b.op('Gather', `${prefix}.k_shared`, [k, idx], { axis: 1 }, { doc: `each of ${a.heads} query heads reads key head ⌊h/${group}⌋` });
     vv = b.op('Gather', `${prefix}.v_shared`, [v, idx], { axis: 1 });
   }
-  const kt = b.op('Transpose', `${prefix}.k_t`, [kk], { perm: [0, 1, 3, 2] });
+  // FastPlan: the last query reads score-bias row (total − 1) at keys 0 … total − 1, all on or below
+  // the diagonal; where the table is 0 there (a plain causal mask), adding it changes no score.
+  const bias = a.scoreBias && !(cut && ctx.plan.fast && zeroOnAndBelowDiagonal(a.scoreBias, a.heads)) ? a.scoreBias : undefined;
+  if (dot) return { delta: dotAttention(ctx, a, q, kk, vv, bias, prefix, key), residual };
+  const kt = keysByWidth ? kk : b.op('Transpose', `${prefix}.k_t`, [kk], { perm: [0, 1, 3, 2] });
   let scores = b.op('MatMul', `${prefix}.scores`, [q, kt], undefined, { doc: 'query · key', span: a.span });
-  if (a.scoreBias) {
-    const n = Math.round(Math.sqrt(a.scoreBias.length / a.heads));
-    const table = b.floatConst(`${prefix}.score_bias`, [a.heads, n, n], a.scoreBias, 'encoding', { doc: 'additive scores by (head, query, key): masks and fixed biases', key: `${key}:bias` });
+  if (bias) {
+    const n = Math.round(Math.sqrt(bias.length / a.heads));
+    const table = b.floatConst(`${prefix}.score_bias`, [a.heads, n, n], bias, 'encoding', { doc: 'additive scores by (head, query, key): masks and fixed biases', key: `${key}:bias` });
     const sliced = ctx.plan.scoreRows(b, table, `${prefix}.score_bias_slice`, cut ? 'last' : 'all');
     scores = b.op('Add', `${prefix}.masked_scores`, [scores, sliced]);
   }
@@ -453,6 +508,107 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
   const merged = b.op('Transpose', `${prefix}.merge_t`, [mixed], { perm: [0, 2, 1, 3] });
   const flat = b.op('Reshape', `${prefix}.merge`, [merged, b.intConst(`shape_bs${a.heads * a.valueDim}`, [0, 0, a.heads * a.valueDim])]);
   return { delta: project(ctx, { value: flat }, a.out, `${prefix}.o_proj`, key), residual };
+}
+
+/** Queries, keys and values of one attention block, after their norms, RoPE and the score scale,
+ * [batch, heads, positions, width]; and the residual the block adds to. */
+function qkv(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: string, cut: boolean): { q: string; k: string; v: string; residual: string } {
+  const b = ctx.b;
+  const x = norm(ctx, h, a.pre, `${prefix}.pre_norm`, a.q.weight.cols);
+  // At the cut, keys and values still come from every position, queries from the last one only.
+  const xq: Normed = cut ? { ...x, value: ctx.plan.lastRow!(b, x.value, `${prefix}.query_last`) } : x;
+  const residual = cut ? ctx.plan.lastRow!(b, h, `${prefix}.residual_last`) : h;
+  // The score scale goes into the RoPE tables of q when there are any, else into q's weights when
+  // no norm follows them, else into a per-lane multiplier after the q norm.
+  const scaleInWeights = !a.rope && a.qNorm.kind === 'none';
+  const qScale = scaleInWeights ? new Float64Array(a.q.weight.rows).fill(a.scale) : undefined;
+  let q = heads(ctx, project(ctx, xq, a.q, `${prefix}.q_proj`, key, qScale), a.heads, a.dim, `${prefix}.q`);
+  let k = heads(ctx, project(ctx, x, a.k, `${prefix}.k_proj`, key), a.kvHeads, a.dim, `${prefix}.k`);
+  const v = heads(ctx, project(ctx, x, a.v, `${prefix}.v_proj`, key), a.kvHeads, a.valueDim, `${prefix}.v`);
+
+  if (a.qNorm.kind !== 'none') q = materialize(ctx, norm(ctx, q, a.qNorm, `${prefix}.q_norm`, a.dim), `${prefix}.q_norm`, [a.dim], `${key}:qn`, a.qNorm.span);
+  if (a.kNorm.kind !== 'none') k = materialize(ctx, norm(ctx, k, a.kNorm, `${prefix}.k_norm`, a.dim), `${prefix}.k_norm`, [a.dim], `${key}:kn`, a.kNorm.span);
+  let scaleDone = scaleInWeights;
+  if (a.rope) {
+    q = rope(ctx, q, a, `${prefix}.q_rope`, a.scale, `${key}:rq`, cut ? 'last' : 'all');
+    k = rope(ctx, k, a, `${prefix}.k_rope`, 1, `${key}:rk`, 'all');
+    scaleDone = true;
+  }
+  if (!scaleDone && a.scale !== 1) {
+    q = b.op('Mul', `${prefix}.q_scale`, [q, b.floatConst(`${prefix}.score_scale`, [a.dim], new Float64Array(a.dim).fill(a.scale), 'weight', { key: `${key}:scale` })]);
+  }
+  return { q, k, v, residual };
+}
+
+/**
+ * FastPlan's tables: qkv lowered over the (token, position) residual table (constants only, folded
+ * when the graph is loaded), laid out [vocab · context, heads, width], and this run's rows gathered
+ * from it by token · context + position. Queries at the cut: the last position's row only.
+ */
+function tabulatedQkv(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: string, cut: boolean): { q: string; k: string; v: string; residual: string } {
+  const b = ctx.b;
+  const tables = ctx.tables!;
+  const residual = cut ? ctx.plan.lastRow!(b, h, `${prefix}.residual_last`) : h;
+  const t = qkv({ ...ctx, plan: tables.plan }, a, tables.h, `${prefix}.table`, key, false);
+  const fast = ctx.plan.fast!;
+  const gather = (table: string, n: number, width: number, name: string, rows: Rows) => {
+    // [vocab, n, context, width] → [vocab, context, n, width] → one row per (token, position).
+    const byPosition = b.op('Transpose', `${name}.by_position`, [table], { perm: [0, 2, 1, 3] });
+    const flat = b.op('Reshape', `${name}.rows`, [byPosition, b.intConst(`shape_table_rows${n}x${width}`, [-1, n, width])]);
+    const picked = b.op('Gather', `${name}.gather`, [flat, fast.tableIndex(b, rows)], { axis: 0 }, { doc: 'this run\'s rows of the (token, position) table' });
+    return b.op('Transpose', `${name}.heads`, [picked], { perm: [0, 2, 1, 3] });
+  };
+  return {
+    q: gather(t.q, a.heads, a.dim, `${prefix}.q`, cut ? 'last' : 'all'),
+    k: gather(t.k, a.kvHeads, a.dim, `${prefix}.k`, 'all'),
+    v: gather(t.v, a.kvHeads, a.valueDim, `${prefix}.v`, 'all'),
+    residual,
+  };
+}
+
+/** Whether every head's score bias is 0 at every (query i, key j ≤ i). */
+function zeroOnAndBelowDiagonal(bias: Float64Array, heads: number): boolean {
+  const n = Math.round(Math.sqrt(bias.length / heads));
+  for (let hh = 0; hh < heads; hh++) {
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) if (bias[(hh * n + i) * n + j] !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * FastPlan's dot attention at the cut, where each row has one query. With the cache laid out by
+ * width ([batch, heads, width, keys], so that each product runs along the keys): scores =
+ * Σ_d q_d ⊙ k_d and weights·v = Σ_t w_t ⊙ v_t, each a broadcast Mul and a ReduceSum, in place of
+ * batched MatMuls that ORT runs as one tiny product per row and head.
+ */
+function dotAttention(ctx: Ctx, a: AttentionSpec, q: string, kt: string, vt: string, bias: Float64Array | undefined, prefix: string, key: string): string {
+  const b = ctx.b;
+  // q [batch, heads, 1, dim] as a column [batch, heads, dim, 1] ⊙ kᵀ [batch, heads, dim, keys], Σ over dim.
+  const column = b.op('Reshape', `${prefix}.q_column`, [q, b.intConst('shape_column4', [0, 0, -1, 1])]);
+  const products = b.op('Mul', `${prefix}.qk`, [column, kt]);
+  // Σ over dim, an axis between others: ORT's ReduceSum there costs several ns a number, so a few
+  // widths are picked out (Gather on that axis, one block of keys per row and head) and added.
+  let scores: string;
+  if (a.dim <= DOT_GATHER_WIDTH) {
+    const lane = (i: number) => b.op('Gather', `${prefix}.qk${i}`, [products, b.intConst(`index${i}`, [i], [])], { axis: 2 });
+    scores = lane(0);
+    for (let i = 1; i < a.dim; i++) scores = b.op('Add', `${prefix}.scores${i}`, [scores, lane(i)], undefined, i === a.dim - 1 ? { doc: 'query · key: [batch, heads, keys]', span: a.span } : {});
+  } else {
+    scores = b.op('ReduceSum', `${prefix}.scores`, [products, b.intConst('axis2', [2])], { keepdims: 0 }, { doc: 'query · key: [batch, heads, keys]', span: a.span });
+  }
+  if (bias) {
+    const n = Math.round(Math.sqrt(bias.length / a.heads));
+    const table = b.floatConst(`${prefix}.score_bias`, [a.heads, n, n], bias, 'encoding', { doc: 'additive scores by (head, query, key): masks and fixed biases', key: `${key}:bias` });
+    const sliced = ctx.plan.scoreRows(b, table, `${prefix}.score_bias_slice`, 'last');
+    const row = b.op('Reshape', `${prefix}.score_bias_row`, [sliced, b.intConst(`shape_${a.heads}xkeys`, [a.heads, -1])]);
+    scores = b.op('Add', `${prefix}.masked_scores`, [scores, row]);
+  }
+  const weights = a.softmax1 ? softmax1(ctx, scores, prefix) : b.op('Softmax', `${prefix}.weights`, [scores], { axis: -1 });
+  // w [batch, heads, 1, keys] ⊙ vᵀ [batch, heads, value_dim, keys], Σ over keys → [batch, heads, value_dim].
+  const row = b.op('Reshape', `${prefix}.weights_row`, [weights, b.intConst('shape_row4', [0, 0, 1, -1])]);
+  const mixed = b.op('ReduceSum', `${prefix}.mix`, [b.op('Mul', `${prefix}.wv`, [row, vt]), b.intConst('axis_last', [-1])], { keepdims: 0 });
+  const flat = b.op('Reshape', `${prefix}.merge`, [mixed, b.intConst(`shape_b1x${a.heads * a.valueDim}`, [0, 1, a.heads * a.valueDim])]);
+  return project(ctx, { value: flat }, a.out, `${prefix}.o_proj`, key);
 }
 
 /** [batch, seq, heads*dim] → [batch, heads, seq, dim]. */

@@ -8,12 +8,14 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { allStopped, decodeBatchSize, emptyResult, fillStopped, greedyPick, groupByLength, type GreedyOptions, type GreedyResult } from './greedy.ts';
 
-/** One cache tensor: fed as `past`, returned as `present`, [batch, heads, positions, width]. */
+/** One cache tensor: fed as `past`, returned as `present`, [batch, heads, positions, width] or
+ * [batch, heads, width, positions] (`positionAxis` 2 or 3: the decode graph's choice per tensor). */
 export interface CacheSlot {
   past: string;
   present: string;
   heads: number;
   width: number;
+  positionAxis: 2 | 3;
 }
 
 export interface DecodeLayout {
@@ -34,15 +36,18 @@ export function decodeLayout(session: InferenceSession): DecodeLayout {
     const match = /^past_([kv]_\d+)$/.exec(m.name);
     if (!match) continue;
     if (!m.isTensor || (m.type !== 'float32' && m.type !== 'float64')) throw problem(`${m.name} is not a float tensor`);
-    const [, heads, , width] = m.shape;
-    if (m.shape.length !== 4 || typeof heads !== 'number' || typeof width !== 'number') {
-      throw problem(`${m.name} should be [batch, heads, past, width] with fixed heads and width`);
+    const [, heads, third, fourth] = m.shape;
+    // The positions axis is the symbolic one of the last two.
+    const positionAxis = typeof fourth === 'number' ? 2 : 3;
+    const width = positionAxis === 2 ? fourth : third;
+    if (m.shape.length !== 4 || typeof heads !== 'number' || typeof width !== 'number' || typeof (positionAxis === 2 ? third : fourth) === 'number') {
+      throw problem(`${m.name} should be [batch, heads, past, width] or [batch, heads, width, past] with fixed heads and width`);
     }
     const present = `present_${match[1]}`;
     if (!session.outputNames.includes(present)) throw problem(`${m.name} has no ${present} output`);
     if (float && float !== m.type) throw problem('caches of different float types');
     float = m.type;
-    caches.push({ past: m.name, present, heads, width });
+    caches.push({ past: m.name, present, heads, width, positionAxis });
   }
   // A model without attention has no cache; its float type comes from the logits.
   const logits = session.outputMetadata.find((m) => m.name === 'logits');
@@ -119,9 +124,10 @@ function positionTensor(p: number): Tensor {
   return new Tensor('int64', BigInt64Array.of(BigInt(p)), [1]);
 }
 
-function emptyCache(float: DecodeLayout['float'], batch: number, c: CacheSlot): Tensor {
+/** A cache with no positions yet, in the slot's layout (the prefill's `past`). */
+export function emptyCache(float: DecodeLayout['float'], batch: number, c: CacheSlot): Tensor {
   const data = float === 'float64' ? new Float64Array(0) : new Float32Array(0);
-  return new Tensor(float, data, [batch, c.heads, 0, c.width]);
+  return new Tensor(float, data, c.positionAxis === 2 ? [batch, c.heads, 0, c.width] : [batch, c.heads, c.width, 0]);
 }
 
 function lastLogits(out: InferenceSession.ReturnType, batch: number): Float32Array | Float64Array {
