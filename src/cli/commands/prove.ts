@@ -114,7 +114,10 @@ function formatResult(name: string, r: ProofResult): string {
   lines.push(`${name} (${r.dtype}): ${headline}`);
   if (r.counterexample) {
     const c = r.counterexample;
-    lines.push(`  counterexample: a = ${c.a}, b = ${c.b}: expected ${c.expected}, got ${c.got ?? `tokens [${c.tokens.join(', ')}]`}`);
+    const inputs = Object.entries(c.inputs)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ');
+    lines.push(`  counterexample: ${inputs}: expected ${c.expected}, got ${c.got ?? `tokens [${c.tokens.join(', ')}]`}`);
     lines.push(`  first wrong token: decode step ${c.step} (sequence position ${c.position}, answer digit ${c.digit_place}) gave ${c.tokens[c.step]}, expected ${c.expected_tokens[c.step]}`);
     lines.push(`  found by sampling an undecided region of decode step ${c.region_step}`);
   }
