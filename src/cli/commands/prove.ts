@@ -2,7 +2,7 @@
 // prove that greedy decoding gives the task's answer for every input (or find an input where it
 // does not). Exit 0 when proved, 1 when refuted or undecided (a limit reached is undecided), 2 when
 // the command could not run (bad file, unsupported task, bad option).
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { compileSource } from '../../compile.ts';
 import { hasErrors } from '../../diagnostics.ts';
@@ -20,6 +20,7 @@ interface ProveCommandOptions {
   budget?: string;
   dataset?: string;
   maxMemory?: string;
+  threads?: string;
 }
 
 /** The default memory budget: 2 GiB, or half the machine's memory when that is less. */
@@ -37,6 +38,7 @@ export function registerProve(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--time-limit <seconds>', 'give up (status unknown) after this long, start-up included')
     .option('--max-memory <size>', 'give up (status unknown) when the process uses more memory than this, e.g. 1500M or 2G (default: 2G or half the machine\'s memory)')
+    .option('--threads <n>', 'threads bounding regions, with results identical to one thread (default: the machine\'s cores)')
     .option('--budget <n>', 'tasks proved by enumeration: the most inputs to enumerate (default 1,000,000)')
     .option('--dataset <file>', 'prove by enumeration over every `input -> output` line of FILE (token-string tasks)')
     .action((file: string, opts: ProveCommandOptions) => proveCommand(file, opts));
@@ -45,6 +47,7 @@ export function registerProve(program: Command): void {
 async function proveCommand(file: string, opts: ProveCommandOptions): Promise<void> {
   const timeLimit = opts.timeLimit === undefined ? undefined : parseSeconds(opts.timeLimit);
   const maxMemory = opts.maxMemory === undefined ? DEFAULT_MEMORY : parseBytes(opts.maxMemory);
+  const threads = opts.threads === undefined ? availableParallelism() : parseThreads(opts.threads);
   const source = readSource(file);
   const compiled = compileSource(source, { dtype: opts.dtype });
   printDiagnosticsToStderr(compiled, file, source);
@@ -73,6 +76,7 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
       timeLimitFrom: performance.now() - process.uptime() * 1000,
       reserveSeconds: CLEAN_UP_SECONDS,
       maxMemoryBytes: maxMemory,
+      threads,
       memoryUsage: () => process.memoryUsage.rss(),
     });
   } catch (e) {
@@ -85,6 +89,12 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
   if (opts.json) process.stdout.write(`${JSON.stringify({ file, model: name, ...result }, null, 2)}\n`);
   else process.stdout.write(formatResult(name, result));
   process.exitCode = result.status === 'proved' ? 0 : 1;
+}
+
+function parseThreads(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1 || v > 256) throw new UserError(`--threads needs a whole number from 1 to 256, got '${text}'`);
+  return v;
 }
 
 function parseSeconds(text: string): number {
