@@ -156,22 +156,41 @@ function formatShare(f: number): string {
   return f >= 1e-3 ? `${(f * 100).toPrecision(3)}%` : f.toExponential(2);
 }
 
-/** A one-line bar on stderr, redrawn at most every 100 ms. */
+/** A one-line bar on stderr: the share of (step, input) pairs decided, the step, the regions
+ * certified and the seconds so far. Redrawn when a unit of regions is settled (at most every
+ * 100 ms) and every half second from a timer while the proof waits on its worker threads (or plans
+ * the graph before the first step), so that it moves during a long stretch too; a frame identical
+ * to the one on screen is not written again. */
 function progressBar(): { update(p: { step: number; steps: number; done: number; leaves: number }): void; finish(): void } {
+  const started = performance.now();
+  let state: { step: number; steps: number; done: number; leaves: number } | undefined;
+  let shown = '';
   let last = 0;
-  let drawn = false;
+  const draw = () => {
+    last = performance.now();
+    const width = 30;
+    const seconds = ((last - started) / 1000).toFixed(1);
+    let text: string;
+    if (!state) text = `planning the graph… ${seconds} s`;
+    else {
+      const done = Math.min(1, state.done);
+      const filled = Math.round(done * width);
+      text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(done * 100).toFixed(1)}%, step ${state.step + 1}/${state.steps}, ${int(state.leaves)} regions certified, ${seconds} s`;
+    }
+    if (text === shown) return;
+    process.stderr.write(`\r\x1b[2K${text}`);
+    shown = text;
+  };
+  const timer = setInterval(draw, 500);
+  timer.unref();
   return {
     update(p) {
-      const now = performance.now();
-      if (now - last < 100) return;
-      last = now;
-      const width = 30;
-      const filled = Math.round(Math.min(1, p.done) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${p.step + 1}/${p.steps}, ${int(p.leaves)} regions certified`);
-      drawn = true;
+      state = p;
+      if (performance.now() - last >= 100) draw();
     },
     finish() {
-      if (drawn) process.stderr.write('\r\x1b[2K');
+      clearInterval(timer);
+      if (shown) process.stderr.write('\r\x1b[2K');
     },
   };
 }
