@@ -2,11 +2,12 @@
 // design as a fresh process of the built CLI, with its time limit, the wall time and the peak
 // resident memory (/usr/bin/time's %M), and the status it reported. Target: wall time within a few
 // seconds of the limit, peak under 1 GiB.
-//   npx tsx bench/prove-designs.ts [--time-limit S] [design-name-part ...]
+//   npx tsx bench/prove-designs.ts [--time-limit S] [--threads N] [design-name-part ...]
+// (--threads is passed on to prove; without it prove uses the machine's cores.)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -14,15 +15,22 @@ const TIME = '/usr/bin/time';
 const args = process.argv.slice(2);
 const at = args.indexOf('--time-limit');
 const limit = at >= 0 ? Number(args.splice(at, 2)[1]) : 60;
-const dir = join(ROOT, 'examples', 'adder');
-const designs = readdirSync(dir).filter((f) => f.endsWith('.hw') && (args.length === 0 || args.some((a) => f.includes(a)))).sort();
+const th = args.indexOf('--threads');
+const threads = th >= 0 ? ['--threads', args.splice(th, 2)[1]!] : [];
+// The adders and the digit tasks the affine prover has a specification for (the reverse task).
+const designs = [join('examples', 'adder'), join('examples', 'tasks')].flatMap((dir) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.hw') && (args.length === 0 || args.some((a) => f.includes(a))))
+    .sort()
+    .map((f) => join(dir, f)),
+);
 
-console.log(`prove --dtype float64 --time-limit ${limit}; ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`prove --dtype float64 --time-limit ${limit} ${threads.join(' ')}; ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('| design | status | wall s | peak RSS MB | stopped by | regions certified |');
 console.log('|---|---|---:|---:|---|---:|');
 for (const d of designs) {
   const withTime = existsSync(TIME);
-  const cli = [process.execPath, 'bin/handwire.js', 'prove', join(dir, d), '--dtype', 'float64', '--time-limit', String(limit), '--json'];
+  const cli = [process.execPath, 'bin/handwire.js', 'prove', join(ROOT, d), '--dtype', 'float64', '--time-limit', String(limit), ...threads, '--json'];
   const argv = withTime ? [TIME, '-f', 'peak-kb %M', ...cli] : cli;
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
@@ -34,6 +42,6 @@ for (const d of designs) {
   } catch {
     json = { status: `exit ${r.status}: ${(r.stderr ?? '').split('\n')[0]}` };
   }
-  console.log(`| ${d.replace(/\.hw$/, '')} | ${json.status} | ${wall.toFixed(1)} | ${kb ? (Number(kb[1]) / 1024).toFixed(0) : 'n/a'} | ${json.stopped?.limit ?? '—'} | ${json.leaves ?? ''} |`);
+  console.log(`| ${basename(d, '.hw')} | ${json.status} | ${wall.toFixed(1)} | ${kb ? (Number(kb[1]) / 1024).toFixed(0) : 'n/a'} | ${json.stopped?.limit ?? '—'} | ${json.leaves ?? ''} |`);
 }
 console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -96,6 +96,16 @@ describe.concurrent('handwire prove', () => {
     expect(r2.stderr).not.toMatch(/at .*\.ts/); // no stack trace
   });
 
+  it('the reverse task (`expect x`) is proved by the same prover: PROVED, exit 0, with --json', async () => {
+    const r = await cli(['prove', join(ROOT, 'examples', 'tasks', 'reverse-13p-sinpe32.hw'), '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.status).toBe('proved');
+    expect(json.dtype).toBe('float32');
+    expect(json.per_step).toHaveLength(8);
+    expect(json).not.toHaveProperty('method'); // not the enumeration path
+  });
+
   it('--time-limit 5 on the 36p (whose proof takes far longer) ends UNKNOWN at the limit, exit 1', async () => {
     const started = performance.now();
     const r = await cli(['prove', join(ROOT, 'examples', 'adder', 'adder-36p-alibi-2layer.hw'), '--dtype', 'float64', '--time-limit', '5', '--json']);
@@ -131,6 +141,14 @@ describe.concurrent('handwire prove', () => {
       const r = await cli(['prove', broken, '--max-memory', bad]);
       expect(r.code, bad).toBe(2);
       expect(r.stderr).toMatch(/--max-memory/);
+    }
+  });
+
+  it('--threads must be a whole number from 1', async () => {
+    for (const bad of ['0', '1.5', 'many']) {
+      const r = await cli(['prove', broken, '--threads', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/--threads needs a whole number/);
     }
   });
 

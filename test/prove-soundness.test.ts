@@ -40,9 +40,9 @@ async function expectRefutedAndReproduced(name: string, from: string, to: string
   const r = await prove(v.ir, proofSpecFor(v.task), { onnx: v.onnx, timeLimitSeconds: 120 });
   expect(r.status).toBe('refuted');
   const c = r.counterexample!;
-  expect(c.expected).toBe(c.a + c.b);
-  const got = await decode(v.onnx, v.task, c.a, c.b);
-  expect(got).not.toBe(c.a + c.b);
+  expect(c.expected).toBe(c.a + c.b!);
+  const got = await decode(v.onnx, v.task, c.a, c.b!);
+  expect(got).not.toBe(c.a + c.b!);
   expect(got).toBe(c.got);
   return r;
 }
@@ -102,8 +102,8 @@ describe('no variant is reported proved while the runtime gets an input wrong', 
     const r = await prove(v.ir, proofSpecFor(v.task), { onnx: v.onnx, onlySteps: [1], timeLimitSeconds: 60 });
     if (r.status === 'refuted') {
       const c = r.counterexample!;
-      expect(await decode(v.onnx, v.task, c.a, c.b)).toBe(c.got);
-      expect(c.got).not.toBe(c.a + c.b);
+      expect(await decode(v.onnx, v.task, c.a, c.b!)).toBe(c.got);
+      expect(c.got).not.toBe(c.a + c.b!);
       return;
     }
     if (r.unknown) return; // no claim made

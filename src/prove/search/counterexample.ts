@@ -8,8 +8,11 @@ import { openSession, type OpenedSession } from '../../runtime/session.ts';
 import { digitOf, expectedAnswer, promptFor, readAnswer, type Operands } from '../../runtime/task.ts';
 
 export interface Counterexample {
+  /** The inputs, by name (every task). */
+  inputs: Operands;
+  /** The task's first and second inputs (`a + b`'s operands); b is null for a one-input task. */
   a: number;
-  b: number;
+  b: number | null;
   expected: number;
   got: number | null;
   /** The tokens the runtime generated, one per decode step. */
@@ -56,8 +59,9 @@ export class RuntimeCheck {
         // Greedy decoding conditions each step on the ones before: the first wrong token is the error.
         const wrong = Math.max(0, tokens.findIndex((t, k) => t !== right[k]));
         return {
+          inputs: inputs[i]!,
           a: inputs[i]![x!.name]!,
-          b: inputs[i]![y!.name]!,
+          b: y ? inputs[i]![y.name]! : null,
           expected,
           got: Number.isNaN(got) ? null : got,
           tokens,
