@@ -1,14 +1,15 @@
 // npm run bench:prove (issue #21, not CI-timed): `handwire prove --dtype float64` of every shipped
-// design as a fresh process of the built CLI, with its time limit, the wall time and the peak
+// design (examples/**/*.hw) as a fresh process of the built CLI, with its time limit, the wall time and the peak
 // resident memory (/usr/bin/time's %M), and the status it reported. Target: wall time within a few
 // seconds of the limit, peak under 1 GiB.
 //   npx tsx bench/prove-designs.ts [--time-limit S] [--threads N] [design-name-part ...]
 // (--threads is passed on to prove; without it prove uses the machine's cores.)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shippedDesigns } from '../scripts/shipped-designs.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIME = '/usr/bin/time';
@@ -17,13 +18,9 @@ const at = args.indexOf('--time-limit');
 const limit = at >= 0 ? Number(args.splice(at, 2)[1]) : 60;
 const th = args.indexOf('--threads');
 const threads = th >= 0 ? ['--threads', args.splice(th, 2)[1]!] : [];
-// The adders and the digit tasks the affine prover has a specification for (the reverse task).
-const designs = [join('examples', 'adder'), join('examples', 'tasks')].flatMap((dir) =>
-  readdirSync(join(ROOT, dir))
-    .filter((f) => f.endsWith('.hw') && (args.length === 0 || args.some((a) => f.includes(a))))
-    .sort()
-    .map((f) => join(dir, f)),
-);
+// Every shipped design (scripts/shipped-designs.ts): the affine prover answers the digit tasks,
+// enumeration the finite token-string tasks, and the rest must say UNKNOWN within the limits too.
+const designs = shippedDesigns().filter((f) => args.length === 0 || args.some((a) => basename(f).includes(a)));
 
 console.log(`prove --dtype float64 --time-limit ${limit} ${threads.join(' ')}; ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('| design | status | wall s | peak RSS MB | stopped by | regions certified |');
