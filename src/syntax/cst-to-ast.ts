@@ -102,7 +102,18 @@ export class AstBuilder {
   }
 
   private ident(t: IToken): Ident {
-    return { name: t.image, span: this.tokenSpan(t) };
+    return { name: this.text(t), span: this.tokenSpan(t) };
+  }
+
+  /** Each distinct name or number text once: the lexer makes a new string for every token, and a
+   * name is written where it is defined and again at each use. */
+  private readonly texts = new Map<string, string>();
+
+  private text(t: IToken): string {
+    const known = this.texts.get(t.image);
+    if (known !== undefined) return known;
+    this.texts.set(t.image, t.image);
+    return t.image;
   }
 
   /** The items handed over so far (by `addItem`, during parsing, or by `model`). */
@@ -502,7 +513,7 @@ export class AstBuilder {
     const c = n.children;
     const span = this.nodeSpan(n);
     const num = first(c.NumberLit);
-    if (num) return { kind: 'num', value: Number(num.image), text: num.image, span };
+    if (num) return { kind: 'num', value: Number(num.image), text: this.text(num), span };
     const str = first(c.StringLit);
     if (str) return { kind: 'str', value: unquote(str.image), span };
     const con = first(c.callOrName);
@@ -518,13 +529,13 @@ export class AstBuilder {
   private callOrName(n: CallOrNameCstNode): Expr {
     const c = n.children;
     const name = first(c.Identifier)!;
-    if (all(c.LParen).length === 0) return { kind: 'name', name: name.image, span: this.tokenSpan(name) };
+    if (all(c.LParen).length === 0) return { kind: 'name', name: this.text(name), span: this.tokenSpan(name) };
     const args: Arg[] = all(c.argument).map((a) => {
       const argName = first(a.children.argName);
       const value = first(a.children.expr);
       return { name: argName?.image, value: value ? this.expr(value) : this.chain(undefined), span: this.nodeSpan(a) };
     });
-    return { kind: 'call', callee: name.image, calleeSpan: this.tokenSpan(name), args, span: this.nodeSpan(n) };
+    return { kind: 'call', callee: this.text(name), calleeSpan: this.tokenSpan(name), args, span: this.nodeSpan(n) };
   }
 
   private vector(n: VectorCstNode): Expr {
