@@ -8,6 +8,17 @@ import { LineIndex } from './spans.ts';
 
 /** Stands in for a token the parser has left behind (see handOver). */
 const RELEASED: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
+/** What the parser reads past the last token. */
+const END: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
+
+/** Chevrotain's token-vector state (its LexerAdapter trait): not in its type declarations, but its
+ * token access (LA, LA_FAST, SKIP_TOKEN, moveToTerminatedState) is meant to be overridden for lazy
+ * lexers, and these are the fields those methods read. */
+interface TokenVector {
+  tokVector: IToken[];
+  tokVectorLength: number;
+  currIdx: number;
+}
 
 export class HandwireParser extends CstParser {
   constructor() {
@@ -64,6 +75,51 @@ export class HandwireParser extends CstParser {
   lines = new LineIndex('');
   /** Tokens of `input` before this index are replaced by RELEASED. */
   private released = 0;
+  /** When set, `input` starts empty and this lexes more of the text as the parser reads ahead:
+   * it appends the next tokens to the array it is given, and returns false once the text is
+   * used up. Tokens are then made just before the parser reads them and die young, instead of the
+   * whole file's (a 10 MB source has about 1.7 million) all being alive at the start. */
+  more?: (into: IToken[]) => boolean;
+
+  /** Lexes (with `more`) until token `index` exists or the text is used up. */
+  private fill(index: number): IToken {
+    const v = this as unknown as TokenVector;
+    while (index >= v.tokVectorLength && this.more?.(v.tokVector)) v.tokVectorLength = v.tokVector.length;
+    return index < v.tokVectorLength ? v.tokVector[index]! : END;
+  }
+
+  /** Chevrotain's own LA_FAST reads past the end into EOF sentinels it appends before parsing; with
+   * tokens still to come there are none, so every read checks the bound (a lazy lexer's price). */
+  protected override LA_FAST(howMuch: number): IToken {
+    const v = this as unknown as TokenVector;
+    const index = v.currIdx + howMuch;
+    return index < v.tokVectorLength ? v.tokVector[index]! : this.fill(index);
+  }
+
+  protected override LA(howMuch: number): IToken {
+    const v = this as unknown as TokenVector;
+    const index = v.currIdx + howMuch;
+    if (index < 0) return END;
+    return index < v.tokVectorLength ? v.tokVector[index]! : this.fill(index);
+  }
+
+  protected override SKIP_TOKEN(): IToken {
+    this.fill((this as unknown as TokenVector).currIdx + 1);
+    return super.SKIP_TOKEN();
+  }
+
+  /** Error recovery's jump to the end of the input: the end of the whole text. */
+  moveToTerminatedState(): void {
+    this.fill(Number.MAX_SAFE_INTEGER);
+    const v = this as unknown as TokenVector;
+    v.currIdx = v.tokVectorLength - 1;
+  }
+
+  /** Chevrotain pads the input with EOF sentinels here; a lazy input must stay open for appends. */
+  onBeforeParse(ruleName: string): void {
+    if (this.more) return;
+    (CstParser.prototype as unknown as { onBeforeParse(name: string): void }).onBeforeParse.call(this, ruleName);
+  }
 
   override reset(): void {
     super.reset();
