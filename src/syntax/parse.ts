@@ -62,7 +62,7 @@ export function parse(source: string): ParseResult {
 /** How much text one step of the lazy lexer reads (it ends at the first line end after this many
  * characters): small enough that the tokens of one step die young, large enough that the lexer's
  * per-call set-up does not count. */
-const CHUNK = 16 * 1024;
+const CHUNK = 4 * 1024;
 
 /** Lexes a text a chunk at a time for the parser (HandwireParser.more). Chunks end right after a
  * `\n`, and no token but skipped white space contains one (comments and strings end at a line end),

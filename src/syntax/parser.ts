@@ -6,14 +6,15 @@ import * as T from './tokens.ts';
 import { SKIP_GRAMMAR_VALIDATION } from './grammar-validated.ts';
 import { LineIndex } from './spans.ts';
 
-/** Stands in for a token the parser has left behind (see handOver). */
-const RELEASED: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
 /** What the parser reads past the last token. */
 const END: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
 
 /** Chevrotain's token-vector state (its LexerAdapter trait): not in its type declarations, but its
  * token access (LA, LA_FAST, SKIP_TOKEN, moveToTerminatedState) is meant to be overridden for lazy
  * lexers, and these are the fields those methods read. */
+/** handOver drops consumed tokens once there are this many. */
+const DROP_BATCH = 4096;
+
 interface TokenVector {
   tokVector: IToken[];
   tokVectorLength: number;
@@ -73,8 +74,10 @@ export class HandwireParser extends CstParser {
   itemSink?: (item: CstNode) => void;
   /** The line index of the text being parsed (tokens carry offsets only): set with `input`. */
   lines = new LineIndex('');
-  /** Tokens of `input` before this index are replaced by RELEASED. */
-  private released = 0;
+  /** How many tokens handOver has dropped from the front of `input`: Chevrotain's lexer state
+   * (its token index) stays a position in the whole token stream, as its loops compare positions
+   * before and after an iteration to tell progress. */
+  private dropped = 0;
   /** When set, `input` starts empty and this lexes more of the text as the parser reads ahead:
    * it appends the next tokens to the array it is given, and returns false once the text is
    * used up. Tokens are then made just before the parser reads them and die young, instead of the
@@ -123,18 +126,35 @@ export class HandwireParser extends CstParser {
 
   override reset(): void {
     super.reset();
-    this.released = 0;
+    this.dropped = 0;
   }
 
   private handOver(item: CstNode): void {
     if (!this.itemSink) return;
     this.itemSink(item);
     for (const key of Object.keys(item.children)) delete item.children[key];
+    // Chevrotain has already added the item to the model's node: take it out again, or every
+    // (emptied) item node, with its child table and location, stays alive until the end of the file.
+    const model = (this as unknown as { CST_STACK: CstNode[] }).CST_STACK.at(-1);
+    const items = model?.children.item;
+    if (items && items[items.length - 1] === item) items.pop();
     // Everything before the last consumed token is behind the parser for good (no rule backtracks;
     // recovery only skips ahead). The last one stays: sameLine() and adjacent() read it as LA(0).
-    const tokens = this.input;
-    const last = this.LA(0);
-    while (this.released < tokens.length && tokens[this.released] !== last) tokens[this.released++] = RELEASED;
+    // Dropped in batches, so that the tokens still ahead (at most a chunk's) move rarely.
+    const v = this as unknown as TokenVector;
+    if (v.currIdx < DROP_BATCH) return;
+    v.tokVector.splice(0, v.currIdx);
+    this.dropped += v.currIdx;
+    v.tokVectorLength -= v.currIdx;
+    v.currIdx = 0;
+  }
+
+  exportLexerState(): number {
+    return (this as unknown as TokenVector).currIdx + this.dropped;
+  }
+
+  importLexerState(state: number): void {
+    (this as unknown as TokenVector).currIdx = state - this.dropped;
   }
 
   public program = this.RULE('program', () => {
