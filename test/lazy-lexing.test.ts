@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../src/syntax/parse.ts';
-import type { LetDecl } from '../src/syntax/ast.ts';
+import { parserInstance } from '../src/syntax/parser.ts';
+import { handwireLexer } from '../src/syntax/tokens.ts';
+import { LineIndex } from '../src/syntax/spans.ts';
+import { AstBuilder } from '../src/syntax/cst-to-ast.ts';
+import type { LetDecl, ModelAst } from '../src/syntax/ast.ts';
 
 const DESIGN = readFileSync(new URL('../examples/adder/adder-10p-rope19.hw', import.meta.url), 'utf8');
 const ANCHOR = /^ *let K .*\n/m;
@@ -84,5 +88,55 @@ describe('lazy lexing of a long source', () => {
     const r = parse(oneLine);
     expect(r.diagnostics).toEqual([]);
     expect(r.ast!.decls.map((d) => d.name.name)).toEqual(Array.from({ length: 4000 }, (_, i) => `a${i}`));
+  });
+});
+
+// The reference: the whole text lexed before parsing, the whole CST built, then converted (how
+// parse() worked before it lexed lazily). Mutated long sources must give the same AST and the same
+// diagnostics (codes and positions) through parse().
+function referenceParse(source: string): { ast?: ModelAst; found: [string, number][] } {
+  const lexed = handwireLexer.tokenize(source);
+  for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  const lines = new LineIndex(source);
+  parserInstance.input = lexed.tokens;
+  parserInstance.lines = lines;
+  try {
+    const cst = parserInstance.program();
+    const found: [string, number][] = [
+      ...lexed.errors.map((e): [string, number] => ['HW001', e.offset]),
+      ...(lexed.groups.errors ?? []).map((t): [string, number] => ['HW001', t.startOffset]),
+      ...parserInstance.errors.map((e): [string, number] => ['HW002', Number.isNaN(e.token.startOffset) || e.token.tokenType?.name === 'EOF' ? source.length - 1 : e.token.startOffset]),
+    ];
+    const builder = new AstBuilder(lines);
+    const ast = builder.model(cst);
+    found.push(...builder.diagnostics.map((d): [string, number] => [d.code, d.span.offset]));
+    return { ast, found };
+  } finally {
+    parserInstance.input = [];
+  }
+}
+
+describe('lazy lexing against lexing the whole text first', () => {
+  // A small linear congruential generator: the same cases on every run.
+  let seed = 20261204;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const INSERTS = ['}', '{', '(', ')', '$', 'let', '=', '1e', '[', 'layer', ',', '"', '+'];
+
+  it('gives the same AST and diagnostics for 24 mutated long sources', () => {
+    const base = withLines(6000, letLine);
+    for (let c = 0; c < 24; c++) {
+      let text = base;
+      for (let m = 0; m <= c % 3; m++) {
+        const at = random(text.length);
+        text = c % 2 === 0 ? text.slice(0, at) + INSERTS[random(INSERTS.length)] + text.slice(at) : text.slice(0, at) + text.slice(at + 1 + random(4));
+      }
+      const want = referenceParse(text);
+      const got = parse(text);
+      expect(got.diagnostics.map((d): [string, number] => [d.code, d.span.offset])).toEqual(want.found);
+      expect(got.ast).toEqual(want.ast);
+    }
   });
 });
