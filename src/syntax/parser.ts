@@ -9,12 +9,12 @@ import { LineIndex } from './spans.ts';
 /** What the parser reads past the last token. */
 const END: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
 
-/** Chevrotain's token-vector state (its LexerAdapter trait): not in its type declarations, but its
- * token access (LA, LA_FAST, SKIP_TOKEN, moveToTerminatedState) is meant to be overridden for lazy
- * lexers, and these are the fields those methods read. */
 /** handOver drops consumed tokens once there are this many. */
 const DROP_BATCH = 4096;
 
+/** Chevrotain's token-vector state (its LexerAdapter trait): not in its type declarations, but its
+ * token access (LA, LA_FAST, SKIP_TOKEN, moveToTerminatedState) is meant to be overridden for lazy
+ * lexers, and these are the fields those methods read. */
 interface TokenVector {
   tokVector: IToken[];
   tokVectorLength: number;
