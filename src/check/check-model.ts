@@ -17,6 +17,10 @@ import type { LengthColumn } from './model.ts';
 import { DependencyLog, entryParams, NO_PARAMS, parameterDeps, unionEntries, type Deps, type ParamSet } from './dependencies.ts';
 
 
+/** The shape of a scalar and the parameters behind a value that has none: one shared empty list
+ * (frozen: nothing may add to it), not one per declaration, as a large source has many. */
+const NO_NAMES_OR_SIZES: never[] = Object.freeze([]) as never[];
+
 export interface CheckOptions {
   /** Record every weight formula's fixed constants (for the parameter audit). */
   logFormulas?: boolean;
@@ -416,7 +420,7 @@ export class ModelChecker implements CheckContext {
       this.values.set(name, {
         name,
         kind: d.kind,
-        shape: shapeOf(value),
+        shape: Array.isArray(value) ? shapeOf(value) : NO_NAMES_OR_SIZES,
         values: flat,
         span: d.name.span,
         uses: this.paramsBehind(result.reads),
@@ -434,7 +438,7 @@ export class ModelChecker implements CheckContext {
       if (v.kind === 'param') out.add(r);
       else for (const u of v.uses) out.add(u);
     }
-    return [...out].sort();
+    return out.size === 0 ? NO_NAMES_OR_SIZES : [...out].sort();
   }
 
   private embedding(vocab: number): Matrix | undefined {

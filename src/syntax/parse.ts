@@ -17,32 +17,31 @@ export interface ParseResult {
 export function parse(source: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const lines = new LineIndex(source);
-  const lexed = lex(source);
-  for (const e of lexed.errors) {
-    const span = lines.span(e.offset, e.offset + Math.max(0, e.length - 1));
-    const text = source.slice(e.offset, e.offset + e.length);
-    diagnostics.push(diag('HW001', `unexpected character${e.length > 1 ? 's' : ''} \`${text}\``, span));
-  }
-  for (const t of lexed.groups.errors ?? []) {
-    diagnostics.push(diag('HW001', `malformed number \`${t.image}\``, lines.tokenSpan(t), {
-      hint: 'an exponent needs digits (`1e-6`), a number has one decimal point, and `2 e` (with a space) multiplies by e',
-    }));
-  }
-  parserInstance.input = lexed.tokens;
+  const lexer = new ChunkLexer(source);
+  parserInstance.input = [];
+  parserInstance.more = (into) => lexer.next(into);
   parserInstance.lines = lines;
   const builder = new AstBuilder(lines);
   parserInstance.itemSink = (item) => builder.addItem(item);
+  // Lexing errors come first, as if the whole text were lexed before parsing (the parser may stop
+  // before the end of the text, so the rest is lexed here for its errors).
+  const lexingDiagnostics = (): Diagnostic[] => {
+    lexer.drain(parserInstance.input);
+    return lexer.diagnostics(source, lines);
+  };
   try {
     const cst = parserInstance.program();
+    diagnostics.push(...lexingDiagnostics());
     for (const e of parserInstance.errors) diagnostics.push(parseError(e, source, lines));
     const ast = builder.model(cst);
     diagnostics.push(...builder.diagnostics);
     return { ast, diagnostics };
   } catch (err) {
+    diagnostics.push(...lexingDiagnostics());
     // The parser recurses once per nesting level, so pathological nesting (hundreds of parentheses,
     // `- - - …` or `2^2^2…`) exhausts the stack. That is the user's text: report it, do not crash.
     if (err instanceof RangeError) {
-      diagnostics.push(diag('HW002', 'this is nested too deeply to parse', deepestToken(lexed.tokens, lines), {
+      diagnostics.push(diag('HW002', 'this is nested too deeply to parse', deepestToken(parserInstance.input, lines), {
         hint: 'split the formula into several `let` definitions',
       }));
     } else {
@@ -54,8 +53,59 @@ export function parse(source: string): ParseResult {
     return { diagnostics };
   } finally {
     parserInstance.itemSink = undefined;
+    parserInstance.more = undefined;
     // The parser is a singleton: let the tokens go with this call, not with the next parse.
     parserInstance.input = [];
+  }
+}
+
+/** How much text one step of the lazy lexer reads (it ends at the first line end after this many
+ * characters): small enough that the tokens of one step die young, large enough that the lexer's
+ * per-call set-up does not count. */
+const CHUNK = 4 * 1024;
+
+/** Lexes a text a chunk at a time for the parser (HandwireParser.more). Chunks end right after a
+ * `\n`, and no token but skipped white space contains one (comments and strings end at a line end),
+ * so the tokens and lexing errors are the same as those of lexing the whole text at once. */
+class ChunkLexer {
+  private at = 0;
+  private readonly errors: { offset: number; length: number }[] = [];
+  private readonly malformed: IToken[] = [];
+
+  constructor(private readonly text: string) {}
+
+  /** Appends the next chunk's tokens to `into`; false once the text is used up. */
+  next(into: IToken[]): boolean {
+    if (this.at >= this.text.length) return false;
+    const base = this.at;
+    const cut = this.text.indexOf('\n', Math.min(this.text.length, base + CHUNK));
+    const end = cut < 0 ? this.text.length : cut + 1;
+    this.at = end;
+    const lexed = lex(base === 0 && end === this.text.length ? this.text : this.text.slice(base, end), base);
+    for (const t of lexed.tokens) into.push(t);
+    for (const e of lexed.errors) this.errors.push({ offset: e.offset + base, length: e.length });
+    for (const t of lexed.groups.errors ?? []) this.malformed.push(t);
+    return true;
+  }
+
+  /** Lexes the rest of the text (appending its tokens to `into`). */
+  drain(into: IToken[]): void {
+    while (this.next(into));
+  }
+
+  diagnostics(source: string, lines: LineIndex): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const e of this.errors) {
+      const span = lines.span(e.offset, e.offset + Math.max(0, e.length - 1));
+      const text = source.slice(e.offset, e.offset + e.length);
+      out.push(diag('HW001', `unexpected character${e.length > 1 ? 's' : ''} \`${text}\``, span));
+    }
+    for (const t of this.malformed) {
+      out.push(diag('HW001', `malformed number \`${t.image}\``, lines.tokenSpan(t), {
+        hint: 'an exponent needs digits (`1e-6`), a number has one decimal point, and `2 e` (with a space) multiplies by e',
+      }));
+    }
+    return out;
   }
 }
 
@@ -90,9 +140,13 @@ export function parseFormula(text: string): { expr?: Expr; diagnostics: Diagnost
 
 /** The lexer keeps start offsets only (tokens.ts); the parser needs each token's end as well, for
  * node locations and for telling `e[0]` (indexing) from `e [0]`. */
-function lex(text: string): ILexingResult {
+function lex(text: string, base = 0): ILexingResult {
   const lexed = handwireLexer.tokenize(text);
-  for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  for (const t of lexed.tokens) {
+    t.startOffset += base;
+    t.endOffset = t.startOffset + t.image.length - 1;
+  }
+  if (base !== 0) for (const t of lexed.groups.errors ?? []) t.startOffset += base;
   return lexed;
 }
 

@@ -6,8 +6,20 @@ import * as T from './tokens.ts';
 import { SKIP_GRAMMAR_VALIDATION } from './grammar-validated.ts';
 import { LineIndex } from './spans.ts';
 
-/** Stands in for a token the parser has left behind (see handOver). */
-const RELEASED: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
+/** What the parser reads past the last token. */
+const END: IToken = createTokenInstance(EOF, '', NaN, NaN, NaN, NaN, NaN, NaN);
+
+/** handOver drops consumed tokens once there are this many. */
+const DROP_BATCH = 4096;
+
+/** Chevrotain's token-vector state (its LexerAdapter trait): not in its type declarations, but its
+ * token access (LA, LA_FAST, SKIP_TOKEN, moveToTerminatedState) is meant to be overridden for lazy
+ * lexers, and these are the fields those methods read. */
+interface TokenVector {
+  tokVector: IToken[];
+  tokVectorLength: number;
+  currIdx: number;
+}
 
 export class HandwireParser extends CstParser {
   constructor() {
@@ -62,23 +74,87 @@ export class HandwireParser extends CstParser {
   itemSink?: (item: CstNode) => void;
   /** The line index of the text being parsed (tokens carry offsets only): set with `input`. */
   lines = new LineIndex('');
-  /** Tokens of `input` before this index are replaced by RELEASED. */
-  private released = 0;
+  /** How many tokens handOver has dropped from the front of `input`: Chevrotain's lexer state
+   * (its token index) stays a position in the whole token stream, as its loops compare positions
+   * before and after an iteration to tell progress. */
+  private dropped = 0;
+  /** When set, `input` starts empty and this lexes more of the text as the parser reads ahead:
+   * it appends the next tokens to the array it is given, and returns false once the text is
+   * used up. Tokens are then made just before the parser reads them and die young, instead of the
+   * whole file's (a 10 MB source has about 1.7 million) all being alive at the start. */
+  more?: (into: IToken[]) => boolean;
+
+  /** Lexes (with `more`) until token `index` exists or the text is used up. */
+  private fill(index: number): IToken {
+    const v = this as unknown as TokenVector;
+    while (index >= v.tokVectorLength && this.more?.(v.tokVector)) v.tokVectorLength = v.tokVector.length;
+    return index < v.tokVectorLength ? v.tokVector[index]! : END;
+  }
+
+  /** Chevrotain's own LA_FAST reads past the end into EOF sentinels it appends before parsing; with
+   * tokens still to come there are none, so every read checks the bound (a lazy lexer's price). */
+  protected override LA_FAST(howMuch: number): IToken {
+    const v = this as unknown as TokenVector;
+    const index = v.currIdx + howMuch;
+    return index < v.tokVectorLength ? v.tokVector[index]! : this.fill(index);
+  }
+
+  protected override LA(howMuch: number): IToken {
+    const v = this as unknown as TokenVector;
+    const index = v.currIdx + howMuch;
+    if (index < 0) return END;
+    return index < v.tokVectorLength ? v.tokVector[index]! : this.fill(index);
+  }
+
+  protected override SKIP_TOKEN(): IToken {
+    this.fill((this as unknown as TokenVector).currIdx + 1);
+    return super.SKIP_TOKEN();
+  }
+
+  /** Error recovery's jump to the end of the input: the end of the whole text. */
+  moveToTerminatedState(): void {
+    this.fill(Number.MAX_SAFE_INTEGER);
+    const v = this as unknown as TokenVector;
+    v.currIdx = v.tokVectorLength - 1;
+  }
+
+  /** Chevrotain pads the input with EOF sentinels here; a lazy input must stay open for appends. */
+  onBeforeParse(ruleName: string): void {
+    if (this.more) return;
+    (CstParser.prototype as unknown as { onBeforeParse(name: string): void }).onBeforeParse.call(this, ruleName);
+  }
 
   override reset(): void {
     super.reset();
-    this.released = 0;
+    this.dropped = 0;
   }
 
   private handOver(item: CstNode): void {
     if (!this.itemSink) return;
     this.itemSink(item);
     for (const key of Object.keys(item.children)) delete item.children[key];
+    // Chevrotain has already added the item to the model's node: take it out again, or every
+    // (emptied) item node, with its child table and location, stays alive until the end of the file.
+    const model = (this as unknown as { CST_STACK: CstNode[] }).CST_STACK.at(-1);
+    const items = model?.children.item;
+    if (items && items[items.length - 1] === item) items.pop();
     // Everything before the last consumed token is behind the parser for good (no rule backtracks;
     // recovery only skips ahead). The last one stays: sameLine() and adjacent() read it as LA(0).
-    const tokens = this.input;
-    const last = this.LA(0);
-    while (this.released < tokens.length && tokens[this.released] !== last) tokens[this.released++] = RELEASED;
+    // Dropped in batches, so that the tokens still ahead (at most a chunk's) move rarely.
+    const v = this as unknown as TokenVector;
+    if (v.currIdx < DROP_BATCH) return;
+    v.tokVector.splice(0, v.currIdx);
+    this.dropped += v.currIdx;
+    v.tokVectorLength -= v.currIdx;
+    v.currIdx = 0;
+  }
+
+  exportLexerState(): number {
+    return (this as unknown as TokenVector).currIdx + this.dropped;
+  }
+
+  importLexerState(state: number): void {
+    (this as unknown as TokenVector).currIdx = state - this.dropped;
   }
 
   public program = this.RULE('program', () => {

@@ -33,10 +33,15 @@ export class LineIndex {
    * token error recovery made up) becomes the start of the text. */
   span(offset: number, endOffset: number = offset): Span {
     if (!Number.isFinite(offset)) return { line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
-    const end = Number.isFinite(endOffset) ? endOffset : offset;
-    const line = this.line(offset);
+    // `| 0`: offsets come from Chevrotain's node locations, whose fields hold doubles (they start
+    // as NaN), so without it each span kept two boxed numbers (16 bytes each) for its offset and
+    // column. As small integers they are stored in the span itself (a V8 string has under 2^30
+    // characters, so no offset overflows 32 bits).
+    const start = offset | 0;
+    const end = Number.isFinite(endOffset) ? endOffset | 0 : start;
+    const line = this.line(start);
     const endLine = this.line(end);
-    return { line, col: offset - this.starts[line - 1]! + 1, endLine, endCol: end - this.starts[endLine - 1]! + 1, offset, endOffset: end };
+    return { line, col: start - this.starts[line - 1]! + 1, endLine, endCol: end - this.starts[endLine - 1]! + 1, offset: start, endOffset: end };
   }
 
   /** A token's span, from its image (its end offset may not be set: see parse.ts). */
