@@ -11,7 +11,7 @@
 //   dtype when that is float32.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,11 +22,15 @@ import { modelToTorch } from '../src/python/model-to-torch.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
 import { operandsFromPair, promptFor } from '../src/runtime/task.ts';
 import { ADDERBOARD_EDGE_CASES, randomPairs } from '../src/runtime/tasks/adderboard-cases.ts';
+import { taskOf } from '../src/runtime/tasks/model-task.ts';
 import { mulberry32 } from '../src/util/rng.ts';
+import { generateMazes } from '../scripts/maze.ts';
+import { shippedDesigns } from '../scripts/shipped-designs.ts';
 import { runCli } from './helpers/cli.ts';
 
 const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-9; // |torch − ORT| / max(1, row max |ORT logit|), float64 against float64
+const TOLERANCE32 = 1e-4; // the same in float32: loose, torch and ORT order float32 sums differently
 const RANDOM_PAIRS = 100;
 
 const run = promisify(execFile);
@@ -48,17 +52,23 @@ out = {"torch": torch.__version__}
 
 model, metadata = module.build_model(torch.float64)
 prompts = job["prompts"]
-by_length = {}
-for i, p in enumerate(prompts):
-    by_length.setdefault(len(p), []).append(i)
-rows, dtypes = [None] * len(prompts), set()
-with torch.no_grad():
-    for idx in by_length.values():
-        logits = model(torch.tensor([prompts[i] for i in idx], dtype=torch.int64))
-        dtypes.add(str(logits.dtype))
-        for r, i in enumerate(idx):
-            rows[i] = [[plain(x) for x in row] for row in logits[r].tolist()]
-out["dtypes"], out["logits"] = sorted(dtypes), rows
+
+def all_logits(m):
+    by_length = {}
+    for i, p in enumerate(prompts):
+        by_length.setdefault(len(p), []).append(i)
+    rows, dtypes = [None] * len(prompts), set()
+    with torch.no_grad():
+        for idx in by_length.values():
+            logits = m(torch.tensor([prompts[i] for i in idx], dtype=torch.int64))
+            dtypes.add(str(logits.dtype))
+            for r, i in enumerate(idx):
+                rows[i] = [[plain(x) for x in row] for row in logits[r].tolist()]
+    return sorted(dtypes), rows
+
+out["dtypes"], out["logits"] = all_logits(model)
+if job["float32"]:
+    out["dtypes32"], out["logits32"] = all_logits(module.build_model(torch.float32)[0])
 out["state"] = {k: {"shape": list(v.shape), "values": [plain(x) for x in v.reshape(-1).tolist()]}
                 for k, v in model.state_dict().items()}
 
@@ -89,7 +99,7 @@ def score(m, cases):
             fails.append("%r gave %r" % (values, got))
     return fails
 
-out["failures64"] = score(model, job["pairs"])
+out["failures64"] = score(model, job["pairs"]) if job["task"] else []
 if hasattr(module, "add"):
     if job["declared"] != "float64":
         out["failures_declared"] = score(module.build_model(getattr(torch, job["declared"]))[0], job["edge"])
@@ -102,6 +112,8 @@ interface DriverResult {
   torch: string;
   dtypes: string[];
   logits: (number | string)[][][];
+  dtypes32?: string[];
+  logits32?: (number | string)[][][];
   state: Record<string, { shape: number[]; values: (number | string)[] }>;
   pattern?: { shape: number[]; row_sums: number[] };
   failures64?: string[];
@@ -147,62 +159,89 @@ function expectedState(model: CheckedModel): Map<string, ArrayLike<number>> {
   return want;
 }
 
-// A design whose task is over token strings (the any-length adder) has no digit contract to
-// sample here; test/adder-anylen.test.ts covers it.
-const digitTask = (source: string) => !/^\s*input [^\n]*\] length /m.test(source);
-const designs = ['examples/adder', 'examples/tasks'].flatMap((dir) =>
-  readdirSync(dir).filter((f) => f.endsWith('.hw') && digitTask(readFileSync(join(dir, f), 'utf8'))).sort().map((f) => join(dir, f)),
-);
+/** The worst error of torch's rows against ORT's over rows `from` … end of each prompt: absolute
+ * where the row's logits are at most 1, relative to the row's largest |logit| above that (the 36p's
+ * logits reach 1.1e19, where one float64 step is 2048); an infinity must be matched exactly. */
+function worstError(prompts: number[][], got: (number | string)[][][], ort: Float64Array[] | Float32Array[], vocab: number, from: (p: number[]) => number): number {
+  let worst = 0;
+  prompts.forEach((p, i) => {
+    expect(got[i]!.length).toBe(p.length);
+    for (let r = from(p); r < p.length; r++) {
+      const want = ort[i]!.subarray(r * vocab, (r + 1) * vocab);
+      const scale = Math.max(1, ...Array.from(want).filter(Number.isFinite).map(Math.abs));
+      got[i]![r]!.forEach((g, v) => {
+        const x = num(g);
+        const y = want[v]!;
+        const err = Number.isFinite(y) ? Math.abs(x - y) / scale : x === y ? 0 : Infinity;
+        if (!(err <= worst)) worst = err;
+      });
+    }
+  });
+  return worst;
+}
+
+/** A few inputs of a design's token-string task: one generated maze for the maze (a random grid of
+ * its four tokens rarely has S and G, so no cell would halt and all 900 applications would run),
+ * else cases drawn from the task's own domain. */
+function stringPrompts(model: CheckedModel): number[][] {
+  const task = taskOf(model)!;
+  if (model.stringTask!.name === 'maze') {
+    const names = model.tokenNames!;
+    return generateMazes(3, 1).map((m) => m.cells.map((c) => names.indexOf(c)));
+  }
+  return task.domain.sample(6, 11).map((c) => task.prompt(c));
+}
+
+// Every shipped design, so an example that cannot be exported fails here.
+const designs = shippedDesigns();
 
 describe.concurrent.each(designs)('torch export of %s', (file) => {
-  it('matches onnxruntime in float64, carries the design\'s weights, and answers the task', async () => {
+  it('matches onnxruntime (float64, and float32 where declared), carries the design\'s weights, and answers the task', async () => {
     const source = readFileSync(file, 'utf8');
     const out = compileSource(source, { dtype: 'float64' });
     const errors = out.diagnostics.filter((d) => d.severity === 'error');
     expect(errors).toEqual([]);
     const { model, onnx } = out as Required<typeof out>;
-    const task = model.task!;
+    const task = model.task;
+    expect(task ?? model.stringTask, 'every shipped design declares a task').toBeDefined();
     const stem = file.replace(/^.*\//, '').replace(/\.hw$/, '');
     const path = join(scratch, `${stem}.py`);
     writeFileSync(path, modelToTorch(model, { dtype: 'float64', source, sourceName: `${stem}.hw` }));
 
-    const prompts = samplePrompts(task, model.vocab);
-    const isAdder = task.operands.length === 2;
+    const prompts = task ? samplePrompts(task, model.vocab) : stringPrompts(model);
+    const isAdder = task?.operands.length === 2;
     // Operand values: the AdderBoard cases for the adders; edge and random values for other tasks.
     const r = rng(9);
-    const pairs = isAdder
-      ? [...ADDERBOARD_EDGE_CASES, ...randomPairs(2027, RANDOM_PAIRS)]
-      : [[0], [task.base ** task.operands[0]!.digits - 1], ...Array.from({ length: 20 }, () => [Math.floor(r() * task.base ** task.operands[0]!.digits)])];
+    const pairs = !task
+      ? []
+      : isAdder
+        ? [...ADDERBOARD_EDGE_CASES, ...randomPairs(2027, RANDOM_PAIRS)]
+        : [[0], [task.base ** task.operands[0]!.digits - 1], ...Array.from({ length: 20 }, () => [Math.floor(r() * task.base ** task.operands[0]!.digits)])];
+    const float32 = model.dtype === 'float32';
     const jobPath = join(scratch, `${stem}.job.json`);
-    writeFileSync(jobPath, JSON.stringify({ prompts, pairs, edge: ADDERBOARD_EDGE_CASES, declared: model.dtype, task: task.name }));
+    writeFileSync(jobPath, JSON.stringify({ prompts, pairs, edge: ADDERBOARD_EDGE_CASES, declared: model.dtype, task: task?.name ?? null, float32 }));
 
-    const driver = run(PYTHON, [join(scratch, 'driver.py'), path, jobPath], { maxBuffer: 64 << 20 });
-    const { session } = await openSession(onnx, { dtype: 'float64' });
-    const ort: Float64Array[] = [];
-    for (const p of prompts) ort.push((await runLogits(session, BigInt64Array.from(p.map(BigInt)), 1, p.length)).data as Float64Array);
+    const driver = run(PYTHON, [join(scratch, 'driver.py'), path, jobPath], { maxBuffer: 256 << 20 });
+    const ortLogits = async (bytes: Uint8Array, dtype: 'float32' | 'float64') => {
+      const { session } = await openSession(bytes, { dtype });
+      const rows = [];
+      for (const p of prompts) rows.push((await runLogits(session, BigInt64Array.from(p.map(BigInt)), 1, p.length)).data as Float64Array);
+      return rows;
+    };
+    const ort = await ortLogits(onnx, 'float64');
+    const ort32 = float32 ? await ortLogits(compileSource(source, { dtype: 'float32' }).onnx!, 'float32') : undefined;
     const got = JSON.parse((await driver).stdout) as DriverResult;
 
     expect(got.dtypes).toEqual(['torch.float64']);
-    // The rows that choose tokens: the last prompt position and every one after it (earlier rows of
-    // the 33p are ill-conditioned by design; see test/export.test.ts). Errors are absolute where the
-    // row's logits are at most 1 and relative to the row's largest |logit| above that: the 36p's
-    // logits reach 1.1e19, where one float64 step is 2048.
-    const from = task.prompt.length - 1;
-    let worst = 0;
-    prompts.forEach((p, i) => {
-      expect(got.logits[i]!.length).toBe(p.length);
-      for (let r = from; r < p.length; r++) {
-        const want = ort[i]!.subarray(r * model.vocab, (r + 1) * model.vocab);
-        const scale = Math.max(1, ...Array.from(want).filter(Number.isFinite).map(Math.abs));
-        got.logits[i]![r]!.forEach((g, v) => {
-          const x = num(g);
-          const y = want[v]!;
-          const err = Number.isFinite(y) ? Math.abs(x - y) / scale : x === y ? 0 : Infinity;
-          if (!(err <= worst)) worst = err;
-        });
-      }
-    });
-    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    // The rows compared: for a digit task, the last prompt position and every one after it (the
+    // rows that choose tokens; earlier rows of the 33p are ill-conditioned by design, see
+    // test/export.test.ts); for a token-string task, every position (each may be read).
+    const from = (p: number[]) => (task ? task.prompt.length - 1 : 0);
+    expect(worstError(prompts, got.logits, ort, model.vocab, from)).toBeLessThanOrEqual(TOLERANCE);
+    if (ort32) {
+      expect(got.dtypes32).toEqual(['torch.float32']);
+      expect(worstError(prompts, got.logits32!, ort32, model.vocab, from)).toBeLessThanOrEqual(TOLERANCE32);
+    }
 
     for (const [key, data] of expectedState(model)) {
       expect(got.state[key], key).toBeDefined();
