@@ -236,7 +236,7 @@ describe.concurrent.each(designs)('torch export of %s', (file) => {
     // The rows compared: for a digit task, the last prompt position and every one after it (the
     // rows that choose tokens; earlier rows of the 33p are ill-conditioned by design, see
     // test/export.test.ts); for a token-string task, every position (each may be read).
-    const from = (p: number[]) => (task ? task.prompt.length - 1 : 0);
+    const from = () => (task ? task.prompt.length - 1 : 0);
     expect(worstError(prompts, got.logits, ort, model.vocab, from)).toBeLessThanOrEqual(TOLERANCE);
     if (ort32) {
       expect(got.dtypes32).toEqual(['torch.float32']);
@@ -281,6 +281,37 @@ describe('handwire export --format torch', () => {
     const source = readFileSync(file, 'utf8');
     const model = compileSource(source, { dtype: 'float64' }).model!;
     expect(readFileSync(out, 'utf8')).toBe(modelToTorch(model, { dtype: 'float64', source, sourceName: 'adder-130p-nanogpt-sinpe11.hw' }));
+  });
+
+  it('writes a post-norm block (`post …`): the residual is normalised after the add, as in the compiled graph', async () => {
+    // The design of test/norms.test.ts, which checks the compiled graph against the formula.
+    const source = [
+      'model postnorm {', '  vocab 3', '  dtype float64', '  residual [a, b]',
+      '  let ln = layernorm(weight: [2, 1], bias: [0.5, -1], eps: 1e-5)', '  embed E[d] = [d, 1]',
+      '  layer {', '    mlp {', '      act relu', '      in = [a + b]', '      write a += h[0]', '      post ln', '    }',
+      '    mlp {', '      pre ln', '      act identity', '      in = [a]', '      write b += h[0]', '    }', '  }',
+      '  final ln', '  head = [a, b, a + b]', '  context 4', '}',
+    ].join('\n');
+    const out = compileSource(source);
+    expect(out.diagnostics).toEqual([]);
+    const path = join(scratch, 'postnorm.py');
+    const text = modelToTorch(out.model!, { source });
+    expect(text).toContain('post_norm=Norm("layernorm"');
+    writeFileSync(path, text);
+    const script = [
+      'import importlib.util, json, sys, torch',
+      'spec = importlib.util.spec_from_file_location("m", sys.argv[1])',
+      'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+      'model, meta = m.build_model()',
+      'with torch.no_grad(): y = model(torch.tensor([[0, 1, 2, 1]]))',
+      'print(json.dumps(y.reshape(-1).tolist()))',
+    ].join('\n');
+    const { stdout } = await run(PYTHON, ['-c', script, path]);
+    const got = JSON.parse(stdout) as number[];
+    const { session } = await openSession(out.onnx!, { dtype: 'float64' });
+    const { data } = await runLogits(session, BigInt64Array.from([0n, 1n, 2n, 1n]), 1, 4);
+    expect(got.length).toBe(12);
+    got.forEach((g, i) => expect(Math.abs(g - data[i]!)).toBeLessThanOrEqual(TOLERANCE));
   });
 
   it('exports a model without a task: the module runs, and there is no add() or solve()', async () => {

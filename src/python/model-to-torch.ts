@@ -16,7 +16,7 @@ import type { AffineMap, AttentionSpec, CheckedModel, ComponentSpec, LengthExpr,
 import type { FloatDType } from '../ir/types.ts';
 import { modelMetadata } from '../ir/metadata.ts';
 import type { Span } from '../syntax/ast.ts';
-import { docstringSafe, metadataBlock, NumpyExportError, readHeader, taskBlock } from './ir-to-numpy.ts';
+import { docstringSafe, metadataBlock, readHeader, taskBlock } from './ir-to-numpy.ts';
 import { comment, nestedList, pyFloat, pyString } from './python-literals.ts';
 
 export interface TorchExportOptions {
