@@ -156,6 +156,7 @@ function expectedState(model: CheckedModel): Map<string, ArrayLike<number>> {
       }
     });
   });
+  (model.loops ?? []).filter((l) => l.halt).forEach((l, i) => want.set(`halts.${i}.weight`, l.halt!.weight));
   return want;
 }
 
