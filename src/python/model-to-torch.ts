@@ -117,7 +117,7 @@ function buildModelCode(model: CheckedModel, e: Emit): string {
   // replaces those columns with the formula computed at the run's length.
   const columns = model.positionLength ?? [];
   const formulas = columns.map(({ channel, expr }) => `${pyString(String(channel))}: ${lengthCtor(expr, [model.context], `position_length.${channel}`, e)}`);
-  body.push(`${pad}self.position_length = nn.ModuleDict({${formulas.join(', ')}})  # channel: its formula of N`);
+  body.push(formulas.length ? `${pad}self.position_length = nn.ModuleDict({${formulas.join(', ')}})  # channel: its formula of N` : `${pad}self.position_length = {}  # no position channel reads N`);
 
   // A repeated layer holds the same component objects as its first copy: build them once.
   const built = new Map<ComponentSpec, { variable: string; path: string }>();
@@ -153,7 +153,8 @@ function buildModelCode(model: CheckedModel, e: Emit): string {
     return `${l.start}: (${l.length}, ${l.times}, ${i})`;
   });
   for (const l of halting) body.push(...sourceComment(l.span, e, 8));
-  body.push(`${pad}self.halts = nn.ModuleList([${halting.map((l) => `Halt(${model.dModel}, ${lit(l.halt!.bias)}, ${l.halt!.strict ? 'True' : 'False'})`).join(', ')}])`);
+  const halts = halting.map((l) => `Halt(${model.dModel}, ${lit(l.halt!.bias)}, ${l.halt!.strict ? 'True' : 'False'})`);
+  body.push(halts.length ? `${pad}self.halts = nn.ModuleList([${halts.join(', ')}])` : `${pad}self.halts = []  # no \`repeat … until\``);
   body.push(`${pad}self.loops = {${loopEntries.join(', ')}}  # first block: (blocks per application, most applications, halt)`);
   body.push(...sourceComment(spanOf(model.final), e, 8));
   body.push(`${pad}self.final_norm = ${normCtor(model.final, model.dModel, 'final_norm', e)}`);
