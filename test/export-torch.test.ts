@@ -1,8 +1,11 @@
 // The PyTorch export (src/python/model-to-torch.ts), run with real torch under Debian's Python
-// (/usr/bin/python3 with python3-torch) and compared with onnxruntime on the same compiled designs.
+// (/usr/bin/python3 with python3-torch) and compared with onnxruntime on the same compiled designs:
+// every shipped design (scripts/shipped-designs.ts), so an example the export cannot write fails here.
 // One Python process per design does everything for that design (torch's import is the slow part):
-// - float64 logits of 20 prompts (batched by length) within 1e-9 of ORT's float64 logits, absolute
-//   or, where a row's logits exceed 1, relative to the row's largest |logit|;
+// - float64 logits within 1e-9 of ORT's float64 logits, absolute or, where a row's logits exceed 1,
+//   relative to the row's largest |logit|: 20 prompts (batched by length) of a digit task, or 6
+//   cases of a token-string task's domain (one generated maze for the maze); float32 designs also in
+//   float32 against ORT's float32 build, within a loose 1e-4;
 // - the state_dict: names and values bit for bit the checked model's matrices, read here from the
 //   checked model itself;
 // - a forward hook on the attention pattern sees [batch, heads, query, key] rows that sum to 1;
