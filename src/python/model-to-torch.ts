@@ -12,11 +12,11 @@
 // load_state_dict, so the file is all there is and no pickle is involved. The computations are
 // written as the IR lowers them (explicit norm formula, softmax1, silu and gelu from elementary
 // ops) so that float64 results agree with onnxruntime's to rounding.
-import type { AffineMap, AttentionSpec, CheckedModel, ComponentSpec, MlpSpec, NormSpec } from '../check/model.ts';
+import type { AffineMap, AttentionSpec, CheckedModel, ComponentSpec, LengthExpr, MlpSpec, NormSpec } from '../check/model.ts';
 import type { FloatDType } from '../ir/types.ts';
 import { modelMetadata } from '../ir/metadata.ts';
 import type { Span } from '../syntax/ast.ts';
-import { docstringSafe, metadataBlock, NumpyExportError, readHeader, taskBlock } from './ir-to-numpy.ts';
+import { docstringSafe, metadataBlock, readHeader, taskBlock } from './ir-to-numpy.ts';
 import { comment, nestedList, pyFloat, pyString } from './python-literals.ts';
 
 export interface TorchExportOptions {
@@ -47,18 +47,7 @@ interface Emit {
 }
 
 export function modelToTorch(model: CheckedModel, opts: TorchExportOptions = {}): string {
-  // The module's fixed tables would hold one length's values; the numpy export (from the IR) computes N.
-  if (model.positionLength?.length || model.layers.some((l) => l.components.some((c) => c.kind === 'attention' && c.scoreBiasLength))) {
-    throw new NumpyExportError('the torch export cannot yet compute formulas of N (the sequence length); export to numpy instead');
-  }
-  if (model.layers.some((l) => l.components.some((c) => c.post.kind !== 'none'))) {
-    throw new NumpyExportError('the torch export does not yet write post-norm blocks (`post …`); export to numpy instead');
-  }
   const dtype = opts.dtype ?? model.dtype;
-  // The module list below applies every layer of `model.layers` in turn, which is a plain repeat
-  // unrolled; a halting test would be silently dropped, so such a model is refused (the numpy
-  // export, which reads the unrolled graph with its halting Where nodes, handles it).
-  if (model.loops?.some((l) => l.halt)) throw new NumpyExportError('the torch export does not support `repeat … until` yet; use --format adderboard (numpy)');
   const header = readHeader({ name: model.name, metadata: modelMetadata(model, dtype) } as Parameters<typeof readHeader>[0]);
   const e: Emit = { weights: [], shared: [], sourceLines: opts.source?.split(/\r?\n/) };
 
@@ -124,6 +113,11 @@ function buildModelCode(model: CheckedModel, e: Emit): string {
   } else {
     body.push(`${pad}self.position = None`);
   }
+  // Position channels that read N: the fixed table holds their values at N = context; forward
+  // replaces those columns with the formula computed at the run's length.
+  const columns = model.positionLength ?? [];
+  const formulas = columns.map(({ channel, expr }) => `${pyString(String(channel))}: ${lengthCtor(expr, [model.context], `position_length.${channel}`, e)}`);
+  body.push(formulas.length ? `${pad}self.position_length = nn.ModuleDict({${formulas.join(', ')}})  # channel: its formula of N` : `${pad}self.position_length = {}  # no position channel reads N`);
 
   // A repeated layer holds the same component objects as its first copy: build them once.
   const built = new Map<ComponentSpec, { variable: string; path: string }>();
@@ -151,6 +145,17 @@ function buildModelCode(model: CheckedModel, e: Emit): string {
     blockLines.push(`${pad}blocks.append(Block(${pyString(layer.name)}, [${entries.join(', ')}]))`);
   });
   body.push(`${pad}blocks = []`, ...blockLines, `${pad}self.blocks = nn.ModuleList(blocks)`);
+  // `repeat … until`: the blocks above list every application (at most `times`); forward runs them
+  // with the halting test before each one. A plain repeat needs nothing: its copies just run.
+  const halting = (model.loops ?? []).filter((l) => l.halt);
+  const loopEntries = halting.map((l, i) => {
+    e.weights.push({ key: `halts.${i}.weight`, shape: [model.dModel, 1], data: l.halt!.weight });
+    return `${l.start}: (${l.length}, ${l.times}, ${i})`;
+  });
+  for (const l of halting) body.push(...sourceComment(l.span, e, 8));
+  const halts = halting.map((l) => `Halt(${model.dModel}, ${lit(l.halt!.bias)}, ${l.halt!.strict ? 'True' : 'False'})`);
+  body.push(halts.length ? `${pad}self.halts = nn.ModuleList([${halts.join(', ')}])` : `${pad}self.halts = []  # no \`repeat … until\``);
+  body.push(`${pad}self.loops = {${loopEntries.join(', ')}}  # first block: (blocks per application, most applications, halt)`);
   body.push(...sourceComment(spanOf(model.final), e, 8));
   body.push(`${pad}self.final_norm = ${normCtor(model.final, model.dModel, 'final_norm', e)}`);
   body.push(...sourceComment(model.head.span, e, 8));
@@ -168,10 +173,33 @@ function buildModelCode(model: CheckedModel, e: Emit): string {
     '',
     '    def forward(self, input_ids):',
     '        x = self.embed(input_ids)',
+    '        seq = input_ids.shape[1]',
     '        if self.position is not None:',
-    '            x = x + self.position[: input_ids.shape[1]]',
-    '        for block in self.blocks:',
-    '            x = block(x)',
+    '            position = self.position[:seq]',
+    '            if len(self.position_length):  # the channels that read N, at this run\'s length',
+    '                position = position.clone()',
+    '                for channel, formula in self.position_length.items():',
+    '                    position[:, int(channel)] = formula(seq, position)',
+    '            x = x + position',
+    '        i = 0',
+    '        while i < len(self.blocks):',
+    '            if i not in self.loops:',
+    '                x = self.blocks[i](x)',
+    '                i += 1',
+    '                continue',
+    '            # repeat … until: before each application the positions that pass the halting test',
+    '            # are frozen (keep their residual; the others still attend to them); it stops when',
+    '            # every position of every row has halted, or after the most applications.',
+    '            length, times, halt = self.loops[i]',
+    '            for r in range(times):',
+    '                frozen = self.halts[halt](x)',
+    '                if bool(frozen.all()):',
+    '                    break',
+    '                y = x',
+    '                for block in self.blocks[i + r * length : i + (r + 1) * length]:',
+    '                    y = block(y)',
+    '                x = torch.where(frozen, x, y)',
+    '            i += length * times',
     '        return self.head(self.final_norm(x))',
   ].join('\n');
 }
@@ -192,6 +220,33 @@ function normCtor(n: NormSpec, size: number, path: string, e: Emit): string {
   const bias = n.kind === 'layernorm' && n.bias !== undefined;
   if (bias) e.weights.push({ key: `${path}.bias`, shape: [size], data: n.bias! });
   return `Norm(${pyString(n.kind)}, ${size}, eps=${lit(n.eps)}, weight=${n.weight ? 'True' : 'False'}, bias=${bias ? 'True' : 'False'})`;
+}
+
+/** A formula of N as a LengthFormula module: its tree as nested tuples, its N-free tables
+ * (`shape`, full context) as buffers t0, t1, … in WEIGHTS under `path`. */
+function lengthCtor(expr: LengthExpr, shape: number[], path: string, e: Emit): string {
+  let tables = 0;
+  const tree = (x: LengthExpr): string => {
+    switch (x.kind) {
+      case 'table':
+        if (x.scalar !== undefined) return `("scalar", ${lit(x.scalar)})`;
+        e.weights.push({ key: `${path}.t${tables}`, shape, data: x.values });
+        return `("table", ${tables++})`;
+      case 'length':
+        return '("N",)';
+      case 'unary':
+        return `(${pyString(x.op)}, ${tree(x.x)})`;
+      case 'binary':
+        return `(${pyString(x.op)}, ${tree(x.a)}, ${tree(x.b)})`;
+      case 'where': {
+        // As the IR lowers it: a negated test swaps the branches.
+        const [yes, no] = x.test.negate ? [x.else, x.then] : [x.then, x.else];
+        return `("Where", ${pyString(x.test.op)}, ${tree(x.test.a)}, ${tree(x.test.b)}, ${tree(yes)}, ${tree(no)})`;
+      }
+    }
+  };
+  const t = tree(expr);
+  return `LengthFormula(${t}, ${tables}, [${shape.join(', ')}])`;
 }
 
 function attentionCtor(model: CheckedModel, a: AttentionSpec, path: string, e: Emit): string {
@@ -217,8 +272,10 @@ function attentionCtor(model: CheckedModel, a: AttentionSpec, path: string, e: E
     e.weights.push({ key: `${path}.score_bias`, shape: [a.heads, n, n], data: a.scoreBias });
     args.push(`score_bias=${n}`);
   }
+  if (a.scoreBiasLength) args.push(`length_bias=${lengthCtor(a.scoreBiasLength, [a.heads, model.context, model.context], `${path}.length_bias`, e)}`);
   if (a.softmax1) args.push('softmax1=True');
   args.push(`o_proj=${linearCtor(a.out, `${path}.o_proj`, e)}`);
+  if (a.post.kind !== 'none') args.push(`post_norm=${normCtor(a.post, model.dModel, `${path}.post_norm`, e)}`);
   return `Attention(\n${args.map((s) => `            ${s},`).join('\n')}\n        )`;
 }
 
@@ -230,6 +287,7 @@ function mlpCtor(model: CheckedModel, m: MlpSpec, path: string, e: Emit): string
     args.push(`in_proj=${linearCtor(m.in!, `${path}.in_proj`, e)}`);
   }
   args.push(`act=Activation(${pyString(m.act)})`, `down_proj=${linearCtor(m.out, `${path}.down_proj`, e)}`);
+  if (m.post.kind !== 'none') args.push(`post_norm=${normCtor(m.post, model.dModel, `${path}.post_norm`, e)}`);
   return `MLP(\n${args.map((s) => `            ${s},`).join('\n')}\n        )`;
 }
 
@@ -335,13 +393,51 @@ class Activation(nn.Module):
         return self.kind
 
 
+class LengthFormula(nn.Module):
+    """A formula of N, the run's sequence length, computed at run time in the model's float type
+    with the operations of the compiled graph. tree: nested tuples, ("table", i) for the N-free
+    table t<i> (full context, cut to the run's positions), ("scalar", v), ("N",), (op, x) and
+    (op, a, b) for the unary and binary operations, ("Where", Less|Equal, a, b, then, else)."""
+
+    def __init__(self, tree, tables, shape):
+        super().__init__()
+        self.tree = tree
+        for i in range(tables):
+            self.register_buffer("t%d" % i, torch.zeros(*shape))
+
+    def forward(self, seq, like):
+        return self._value(self.tree, seq, like)
+
+    def _value(self, t, seq, like):
+        kind = t[0]
+        if kind == "table":
+            table = getattr(self, "t%d" % t[1])
+            return table[:seq] if table.dim() == 1 else table[:, :seq, :seq]
+        if kind == "scalar":
+            return torch.tensor(t[1], dtype=like.dtype, device=like.device)
+        if kind == "N":
+            return torch.tensor(float(seq), dtype=like.dtype, device=like.device)
+        if kind == "Where":
+            a, b = self._value(t[2], seq, like), self._value(t[3], seq, like)
+            test = a < b if t[1] == "Less" else a == b
+            return torch.where(test, self._value(t[4], seq, like), self._value(t[5], seq, like))
+        args = [self._value(u, seq, like) for u in t[1:]]
+        ops = {"Neg": torch.neg, "Sqrt": torch.sqrt, "Exp": torch.exp, "Log": torch.log, "Abs": torch.abs,
+               "Add": torch.add, "Sub": torch.sub, "Mul": torch.mul, "Div": torch.div, "Pow": torch.pow,
+               "Max": torch.maximum, "Min": torch.minimum}
+        return ops[kind](*args)
+
+    def extra_repr(self):
+        return repr(self.tree)
+
+
 class Attention(nn.Module):
     """Multi-head attention, batch first. Hook points: scores (after the score table, before the
     softmax) and pattern (the attention weights), both [batch, heads, query, key]; the module's
     output is its write to the residual."""
 
     def __init__(self, heads, kv_heads, dim, value_dim, pre_norm, q_proj, k_proj, v_proj, q_norm, k_norm,
-                 o_proj, scale, rope=None, score_bias=None, softmax1=False):
+                 o_proj, scale, rope=None, score_bias=None, length_bias=None, softmax1=False, post_norm=None):
         super().__init__()
         self.heads, self.kv_heads, self.dim, self.value_dim = heads, kv_heads, dim, value_dim
         self.scale, self.softmax1 = scale, softmax1
@@ -352,8 +448,9 @@ class Attention(nn.Module):
             self.register_buffer("score_bias", torch.zeros(heads, score_bias, score_bias))
         else:
             self.score_bias = None
+        self.length_bias = length_bias  # additive scores [heads, query, key] that read N, or None
         self.scores, self.pattern = nn.Identity(), nn.Identity()
-        self.o_proj = o_proj
+        self.o_proj, self.post_norm = o_proj, post_norm
 
     def split(self, y, n, d):  # [batch, seq, n*d] -> [batch, n, seq, d]
         return y.reshape(y.shape[0], y.shape[1], n, d).transpose(1, 2)
@@ -373,6 +470,8 @@ class Attention(nn.Module):
         s = torch.matmul(q, k.transpose(-1, -2))
         if self.score_bias is not None:
             s = s + self.score_bias[:, :seq, :seq]
+        if self.length_bias is not None:
+            s = s + self.length_bias(seq, s)
         s = self.scores(s)
         if self.softmax1:  # exp(s) / (1 + sum exp(s)): an extra zero logit
             m = torch.clamp(s.max(-1, keepdim=True).values, min=0)
@@ -389,10 +488,10 @@ class MLP(nn.Module):
     """h = act(in_proj x), or act(gate_proj x) * up_proj x when gated; the write is down_proj h.
     Hook act for the hidden activations [batch, seq, width]."""
 
-    def __init__(self, pre_norm, act, down_proj, in_proj=None, gate_proj=None, up_proj=None):
+    def __init__(self, pre_norm, act, down_proj, in_proj=None, gate_proj=None, up_proj=None, post_norm=None):
         super().__init__()
         self.pre_norm, self.in_proj, self.gate_proj, self.up_proj = pre_norm, in_proj, gate_proj, up_proj
-        self.act, self.down_proj = act, down_proj
+        self.act, self.down_proj, self.post_norm = act, down_proj, post_norm
 
     def forward(self, x):
         h = self.pre_norm(x)
@@ -404,7 +503,8 @@ class MLP(nn.Module):
 
 
 class Block(nn.Module):
-    """One \`layer\` of the .hw file: each component in order adds its write to the residual."""
+    """One \`layer\` of the .hw file: each component in order adds its write to the residual; a
+    post-norm component (post_norm set) then normalises the residual itself."""
 
     def __init__(self, name, components):
         super().__init__()
@@ -414,11 +514,33 @@ class Block(nn.Module):
 
     def forward(self, x):
         for n in self.order:
-            x = x + getattr(self, n)(x)
+            m = getattr(self, n)
+            x = x + m(x)
+            if m.post_norm is not None:
+                x = m.post_norm(x)
         return x
 
     def extra_repr(self):
-        return repr(self.name)`;
+        return repr(self.name)
+
+
+class Halt(nn.Module):
+    """The halting test of \`repeat … until\`: a position halts where residual · weight + bias > 0
+    (strict) or >= 0; [batch, seq, 1] booleans."""
+
+    def __init__(self, size, bias, strict):
+        super().__init__()
+        self.bias, self.strict = bias, strict
+        self.register_buffer("weight", torch.zeros(size, 1))
+
+    def forward(self, x):
+        score = torch.matmul(x, self.weight)
+        if self.bias != 0:
+            score = score + self.bias
+        return score > 0 if self.strict else score >= 0
+
+    def extra_repr(self):
+        return "bias=%r, strict=%r" % (self.bias, self.strict)`;
 
 const LOADER_SOURCE = `def build_model(dtype=None):
     """(model, metadata): the Transformer in \`dtype\` (default DTYPE) with WEIGHTS loaded, in eval mode."""
