@@ -2,8 +2,7 @@
 // design (examples/**/*.hw) as a fresh process of the built CLI, with its time limit, the wall time and the peak
 // resident memory (/usr/bin/time's %M), and the status it reported. Target: wall time within a few
 // seconds of the limit, peak under 1 GiB.
-//   npx tsx bench/prove-designs.ts [--time-limit S] [--threads N] [design-name-part ...]
-// (--threads is passed on to prove; without it prove uses the machine's cores.)
+//   npx tsx bench/prove-designs.ts [--time-limit S] [design-name-part ...]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,18 +15,16 @@ const TIME = '/usr/bin/time';
 const args = process.argv.slice(2);
 const at = args.indexOf('--time-limit');
 const limit = at >= 0 ? Number(args.splice(at, 2)[1]) : 60;
-const th = args.indexOf('--threads');
-const threads = th >= 0 ? ['--threads', args.splice(th, 2)[1]!] : [];
 // Every shipped design (scripts/shipped-designs.ts): the affine prover answers the digit tasks,
 // enumeration the finite token-string tasks, and the rest must say UNKNOWN within the limits too.
 const designs = shippedDesigns().filter((f) => args.length === 0 || args.some((a) => basename(f).includes(a)));
 
-console.log(`prove --dtype float64 --time-limit ${limit} ${threads.join(' ')}; ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`prove --dtype float64 --time-limit ${limit}; ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('| design | status | wall s | peak RSS MB | stopped by | regions certified |');
 console.log('|---|---|---:|---:|---|---:|');
 for (const d of designs) {
   const withTime = existsSync(TIME);
-  const cli = [process.execPath, 'bin/handwire.js', 'prove', join(ROOT, d), '--dtype', 'float64', '--time-limit', String(limit), ...threads, '--json'];
+  const cli = [process.execPath, 'bin/handwire.js', 'prove', join(ROOT, d), '--dtype', 'float64', '--time-limit', String(limit), '--json'];
   const argv = withTime ? [TIME, '-f', 'peak-kb %M', ...cli] : cli;
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });

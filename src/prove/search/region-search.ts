@@ -176,9 +176,6 @@ export class RegionSearch<R> {
     for (const item of [...pending, ...s.stack, ...s.next]) report.giveUp(s.step, item.region, reason);
     const later = Array.from({ length: spec.steps - s.step - 1 }, (_, k) => s.step + 1 + k).filter((k) => examines(opts, k));
     report.result.undecided_fraction += later.length / spec.steps;
-    // Nothing of this step was left (the limit came after its last unit): the undecided region to
-    // name is the whole of the next step examined.
-    if (!report.result.unknown && later.length > 0) report.notReached(later[0]!, spec.root(later[0]!), reason);
     report.result.stopped = { limit, step: s.step, seconds: (performance.now() - this.clock.limitFrom) / 1000, memory_bytes: memoryBytes };
     this.endStep(s);
     report.note(`stopped at step ${s.step} of ${spec.steps}: ${reason}${later.length > 0 ? `; steps ${later[0]}..${later[later.length - 1]} were not examined` : ''}`);

@@ -100,12 +100,6 @@ export class ProofReport<R> {
     if (!r.unknown || fraction < r.unknown.fraction) r.unknown = { step, region: this.spec.describe(region), fraction, reason };
   }
 
-  /** A step the proof did not reach, as the undecided region when none is named yet (its share is
-   * counted by the caller). */
-  notReached(step: number, region: R, reason: string): void {
-    this.result.unknown ??= { step, region: this.spec.describe(region), fraction: this.spec.fraction(region), reason };
-  }
-
   refuted(counterexample: Counterexample): void {
     this.result.status = 'refuted';
     this.result.counterexample = counterexample;
