@@ -34,8 +34,8 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const cli = await build({
   absWorkingDir: root,
   metafile: true,
-  // The decode and bound workers are scripts of their own: worker threads start from a file.
-  entryPoints: ['src/cli/main.ts', 'src/index.ts', 'src/runtime/decode-worker.ts', 'src/prove/search/bound-worker.ts'],
+  // The decode worker is a script of its own: worker threads start from a file.
+  entryPoints: ['src/cli/main.ts', 'src/index.ts', 'src/runtime/decode-worker.ts'],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,
@@ -85,14 +85,6 @@ const poolHomes = readdirSync(join(root, 'dist'), { recursive: true, encoding: '
 );
 if (poolHomes.length === 0 || poolHomes.some((f) => dirname(f) !== 'chunks')) {
   throw new Error(`the decoder pool landed in ${poolHomes.join(', ') || 'no file'}, not in dist/chunks/`);
-}
-
-// The same for prove's bound pool, which finds its worker at '../prove/search/bound-worker.js'.
-const boundHomes = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
-  (f) => f.endsWith('.js') && readFileSync(join(root, 'dist', f), 'utf8').includes('prove/search/bound-worker.js'),
-);
-if (boundHomes.length === 0 || boundHomes.some((f) => dirname(f) !== 'chunks')) {
-  throw new Error(`the bound pool landed in ${boundHomes.join(', ') || 'no file'}, not in dist/chunks/`);
 }
 
 writeThirdPartyLicenses([cli.metafile, math.metafile]);

@@ -10,8 +10,9 @@
 // Pure apart from the runtime session it opens for counterexamples; progress goes to a callback.
 // Throws ProofLimit when the graph cannot be bounded at all (an unsupported operation).
 import type { IrGraph } from '../ir/types.ts';
+import { OutOfTime } from './graph/budget.ts';
+import { GraphBounds } from './graph/ir-bounds.ts';
 import type { ProofSpec } from './specs/spec.ts';
-import { localEvaluator, openBoundsPool, type BoundsEvaluator } from './search/bound-pool.ts';
 import { RuntimeCheck } from './search/counterexample.ts';
 import { examines, proofClock, type ProveOptions } from './search/options.ts';
 import { RegionSearch } from './search/region-search.ts';
@@ -25,30 +26,33 @@ export { proofProblem, proofSpecFor } from './specs/select.ts';
 
 export async function prove<R>(graph: IrGraph, spec: ProofSpec<R>, opts: ProveOptions = {}): Promise<ProofResult> {
   const clock = proofClock(opts);
+  const bounds = new GraphBounds(graph);
   const report = new ProofReport(spec, graph.dtype, opts.memoryUsage);
   const runtime = new RuntimeCheck(spec.task, graph.dtype, opts.onnx);
-  const threads = opts.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
-  let evaluator: BoundsEvaluator | undefined;
   try {
-    // Every step's sequence length is planned first (on each thread): a graph the prover cannot
-    // handle (an unsupported operation) is refused here, with its reason, rather than region by
-    // region. Planning a large design takes seconds: past the deadline the first step stops at once.
-    const lengths = [...new Set(Array.from({ length: spec.steps }, (_, step) => spec.tokenSets(spec.root(step), step).length))];
-    const maxBatch = Math.max(1, opts.batchSize ?? 1024);
-    evaluator = threads > 1 ? await openBoundsPool(graph, lengths, clock.deadline, maxBatch, threads) : localEvaluator(graph, lengths, clock.deadline, maxBatch);
+    planLengths(bounds, spec, clock.deadline);
     report.memory();
-    const search = new RegionSearch(evaluator, spec, report, runtime, clock, opts);
+    const search = new RegionSearch(bounds, spec, report, runtime, clock, opts);
     let ranToEnd = true;
     for (let step = 0; step < spec.steps && ranToEnd; step++) {
       if (examines(opts, step)) ranToEnd = await search.proveStep(step);
     }
     if (ranToEnd) noteWhatWasLeftOut(report, spec, opts);
   } finally {
-    await evaluator?.close();
     await runtime.close();
   }
   return report.finish((performance.now() - clock.started) / 1000);
+}
+
+/** Plans every step's sequence length first: a graph the prover cannot handle (an unsupported
+ * operation) is refused here, with its reason, rather than region by region. Planning a large
+ * design takes seconds: past the deadline the first step stops at once. */
+function planLengths<R>(bounds: GraphBounds, spec: ProofSpec<R>, deadline: number): void {
+  try {
+    for (let step = 0; step < spec.steps; step++) bounds.prepareLength(spec.tokenSets(spec.root(step), step).length, deadline);
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+  }
 }
 
 /** After a proof that ran to the end: what it could not cover. Skipped steps keep it from "proved". */

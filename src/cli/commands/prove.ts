@@ -2,7 +2,7 @@
 // prove that greedy decoding gives the task's answer for every input (or find an input where it
 // does not). Exit 0 when proved, 1 when refuted or undecided (a limit reached is undecided), 2 when
 // the command could not run (bad file, unsupported task, bad option).
-import { availableParallelism, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { compileSource } from '../../compile.ts';
 import { hasErrors } from '../../diagnostics.ts';
@@ -20,7 +20,6 @@ interface ProveCommandOptions {
   budget?: string;
   dataset?: string;
   maxMemory?: string;
-  threads?: string;
 }
 
 /** The default memory budget: 2 GiB, or half the machine's memory when that is less. */
@@ -38,7 +37,6 @@ export function registerProve(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--time-limit <seconds>', 'give up (status unknown) after this long, start-up included')
     .option('--max-memory <size>', 'give up (status unknown) when the process uses more memory than this, e.g. 1500M or 2G (default: 2G or half the machine\'s memory)')
-    .option('--threads <n>', 'threads bounding regions, with results identical to one thread (default: the machine\'s cores)')
     .option('--budget <n>', 'tasks proved by enumeration: the most inputs to enumerate (default 1,000,000)')
     .option('--dataset <file>', 'prove by enumeration over every `input -> output` line of FILE (token-string tasks)')
     .action((file: string, opts: ProveCommandOptions) => proveCommand(file, opts));
@@ -47,7 +45,6 @@ export function registerProve(program: Command): void {
 async function proveCommand(file: string, opts: ProveCommandOptions): Promise<void> {
   const timeLimit = opts.timeLimit === undefined ? undefined : parseSeconds(opts.timeLimit);
   const maxMemory = opts.maxMemory === undefined ? DEFAULT_MEMORY : parseBytes(opts.maxMemory);
-  const threads = opts.threads === undefined ? availableParallelism() : parseThreads(opts.threads);
   const source = readSource(file);
   const compiled = compileSource(source, { dtype: opts.dtype });
   printDiagnosticsToStderr(compiled, file, source);
@@ -76,7 +73,6 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
       timeLimitFrom: performance.now() - process.uptime() * 1000,
       reserveSeconds: CLEAN_UP_SECONDS,
       maxMemoryBytes: maxMemory,
-      threads,
       memoryUsage: () => process.memoryUsage.rss(),
     });
   } catch (e) {
@@ -89,12 +85,6 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
   if (opts.json) process.stdout.write(`${JSON.stringify({ file, model: name, ...result }, null, 2)}\n`);
   else process.stdout.write(formatResult(name, result));
   process.exitCode = result.status === 'proved' ? 0 : 1;
-}
-
-function parseThreads(text: string): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1 || v > 256) throw new UserError(`--threads needs a whole number from 1 to 256, got '${text}'`);
-  return v;
 }
 
 function parseSeconds(text: string): number {
@@ -156,41 +146,22 @@ function formatShare(f: number): string {
   return f >= 1e-3 ? `${(f * 100).toPrecision(3)}%` : f.toExponential(2);
 }
 
-/** A one-line bar on stderr: the share of (step, input) pairs decided, the step, the regions
- * certified and the seconds so far. Redrawn when a unit of regions is settled (at most every
- * 100 ms) and every half second from a timer while the proof waits on its worker threads (or plans
- * the graph before the first step), so that it moves during a long stretch too; a frame identical
- * to the one on screen is not written again. */
+/** A one-line bar on stderr, redrawn at most every 100 ms. */
 function progressBar(): { update(p: { step: number; steps: number; done: number; leaves: number }): void; finish(): void } {
-  const started = performance.now();
-  let state: { step: number; steps: number; done: number; leaves: number } | undefined;
-  let shown = '';
   let last = 0;
-  const draw = () => {
-    last = performance.now();
-    const width = 30;
-    const seconds = ((last - started) / 1000).toFixed(1);
-    let text: string;
-    if (!state) text = `planning the graph… ${seconds} s`;
-    else {
-      const done = Math.min(1, state.done);
-      const filled = Math.round(done * width);
-      text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(done * 100).toFixed(1)}%, step ${state.step + 1}/${state.steps}, ${int(state.leaves)} regions certified, ${seconds} s`;
-    }
-    if (text === shown) return;
-    process.stderr.write(`\r\x1b[2K${text}`);
-    shown = text;
-  };
-  const timer = setInterval(draw, 500);
-  timer.unref();
+  let drawn = false;
   return {
     update(p) {
-      state = p;
-      if (performance.now() - last >= 100) draw();
+      const now = performance.now();
+      if (now - last < 100) return;
+      last = now;
+      const width = 30;
+      const filled = Math.round(Math.min(1, p.done) * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${p.step + 1}/${p.steps}, ${int(p.leaves)} regions certified`);
+      drawn = true;
     },
     finish() {
-      clearInterval(timer);
-      if (shown) process.stderr.write('\r\x1b[2K');
+      if (drawn) process.stderr.write('\r\x1b[2K');
     },
   };
 }

@@ -14,9 +14,8 @@ export interface ProveOptions {
    * Without it the prover never reports "refuted". */
   onnx?: Uint8Array;
   onProgress?(p: ProveProgress): void;
-  /** The most regions bounded per graph evaluation (default 1024; a unit of 256 regions is the
-   * most in practice). Batches start small and grow while they stay quick and within the memory
-   * budget, and shrink when they do not. */
+  /** The most regions bounded per graph evaluation (default 1024). Batches start small and grow
+   * while they stay quick and within the memory budget, and shrink when they do not. */
   batchSize?: number;
   /** Variables fixed beyond the minimum before a region is given up as unknown (default 4). */
   extraSplits?: number;
@@ -39,9 +38,6 @@ export interface ProveOptions {
   /** Examine only these decode steps (tests, diagnosis): the result is then never "proved". */
   onlySteps?: number[];
   seed?: number;
-  /** Threads bounding regions (default 1): more start worker threads, each with its own copy of
-   * the graph's bounds. The result is the same for every count (region-search.ts says why). */
-  threads?: number;
 }
 
 /** The proof's clocks, all on `performance.now()`'s (milliseconds). */
