@@ -19,6 +19,7 @@ import type { Task } from '../src/runtime/tasks/task.ts';
 import { digitCaseSet, verifyDigits } from '../src/verify/verify-digits.ts';
 import { verifyTask } from '../src/verify/verify-model.ts';
 import { PROTOCOL_EDGE_CASES } from './reference/common.ts';
+import { prompt10p, sumDigitsLsb } from './helpers/adder-10p.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,22 +27,6 @@ function modelOf(path: string): CheckedModel {
   const out = compileSource(readFileSync(join(ROOT, path), 'utf8'));
   if (!out.model) throw new Error(`${path} does not compile: ${out.diagnostics.map((d) => d.message).join('; ')}`);
   return out.model;
-}
-
-/** a + b by BigInt, as its 11 digits least significant first (what the 10p writes). */
-function sumDigitsLsb(a: number, b: number): number[] {
-  let s = BigInt(a) + BigInt(b);
-  return Array.from({ length: 11 }, () => {
-    const d = Number(s % 10n);
-    s /= 10n;
-    return d;
-  });
-}
-
-/** The 10p prompt from its spec: 0, a's 10 digits LSB first, nine 0s, b's digits, 0. */
-function prompt10p(a: number, b: number): number[] {
-  const lsb = (n: number) => Array.from({ length: 10 }, (_, i) => Math.floor(n / 10 ** i) % 10);
-  return [0, ...lsb(a), ...new Array<number>(9).fill(0), ...lsb(b), 0];
 }
 
 describe('one Task for addition: the 10p adder', () => {

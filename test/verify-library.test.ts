@@ -14,6 +14,7 @@ import { openSession, runLogits } from '../src/runtime/session.ts';
 import { verify, verifyOptionsProblem } from '../src/verify/verify.ts';
 import { VerifyError } from '../src/verify/verify-model.ts';
 import { PROTOCOL_EDGE_CASES } from './reference/common.ts';
+import { prompt10p, sumDigitsLsb } from './helpers/adder-10p.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ADDER_SOURCE = readFileSync(join(ROOT, 'examples/adder/adder-10p-rope19.hw'), 'utf8');
@@ -35,22 +36,6 @@ function protocolPairs(n: number): Array<[number, number]> {
 }
 
 const sha256Lines = (pairs: ReadonlyArray<readonly number[]>) => createHash('sha256').update(pairs.map((p) => `${p.join(',')}\n`).join('')).digest('hex');
-
-/** a + b in BigInt, as its 11 digits least significant first (what the 10p writes). */
-function sumDigitsLsb(a: number, b: number): number[] {
-  let s = BigInt(a) + BigInt(b);
-  return Array.from({ length: 11 }, () => {
-    const d = Number(s % 10n);
-    s /= 10n;
-    return d;
-  });
-}
-
-/** The 10p prompt from its spec: 0, a's 10 digits LSB first, nine 0s, b's digits, 0. */
-function prompt10p(a: number, b: number): number[] {
-  const lsb = (n: number) => Array.from({ length: 10 }, (_, i) => Math.floor(n / 10 ** i) % 10);
-  return [0, ...lsb(a), ...new Array<number>(9).fill(0), ...lsb(b), 0];
-}
 
 /** Greedy decoding written out here: re-run the whole sequence, append the argmax, 11 times. */
 async function decodeByHand(onnx: Uint8Array, pairs: ReadonlyArray<readonly [number, number]>): Promise<number[][]> {
