@@ -10,6 +10,7 @@ import type { FloatDType } from '../../ir/types.ts';
 import { ProofLimit } from '../../prove/domains/affine-tensor.ts';
 import { formatBytes, proofProblem, proofSpecFor, prove, type ProofResult } from '../../prove/prove.ts';
 import { readSource, UserError } from '../io.ts';
+import { proveProgressBar } from '../progress.ts';
 import { dtypeOption, printDiagnosticsToStderr } from '../load.ts';
 import { proveEnumerateCommand } from './prove-enumerate.ts';
 
@@ -62,7 +63,7 @@ async function proveCommand(file: string, opts: ProveCommandOptions): Promise<vo
   if (problem) throw new UserError(`${file}: cannot prove: ${problem}`);
   if (opts.budget !== undefined) throw new UserError('--budget is for tasks proved by enumeration; this one is proved by the affine prover');
 
-  const bar = !opts.json && process.stderr.isTTY ? progressBar() : undefined;
+  const bar = !opts.json && process.stderr.isTTY ? proveProgressBar((text) => process.stderr.write(text)) : undefined;
   let result: ProofResult;
   try {
     // The limit counts from the start of the process: reading, compiling and loading are part of it.
@@ -144,24 +145,4 @@ function formatResult(name: string, r: ProofResult): string {
 
 function formatShare(f: number): string {
   return f >= 1e-3 ? `${(f * 100).toPrecision(3)}%` : f.toExponential(2);
-}
-
-/** A one-line bar on stderr, redrawn at most every 100 ms. */
-function progressBar(): { update(p: { step: number; steps: number; done: number; leaves: number }): void; finish(): void } {
-  let last = 0;
-  let drawn = false;
-  return {
-    update(p) {
-      const now = performance.now();
-      if (now - last < 100) return;
-      last = now;
-      const width = 30;
-      const filled = Math.round(Math.min(1, p.done) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${p.step + 1}/${p.steps}, ${int(p.leaves)} regions certified`);
-      drawn = true;
-    },
-    finish() {
-      if (drawn) process.stderr.write('\r\x1b[2K');
-    },
-  };
 }

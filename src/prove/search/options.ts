@@ -6,7 +6,14 @@ export interface ProveProgress {
   steps: number;
   /** Overall share of the work done, 0..1 (by the share of inputs decided). */
   done: number;
+  /** Regions certified so far, over all steps. */
   leaves: number;
+  /** Regions of this step bounded so far (certified or not). */
+  regions: number;
+  /** Regions this step is expected to bound in all: `regions` divided by the share of the step's
+   * inputs they decided (regions of one step hold about equal shares), so it is exact once the
+   * step is done and moves when undecided regions are split further. Null before any is bounded. */
+  estimated: number | null;
 }
 
 export interface ProveOptions {

@@ -22,6 +22,8 @@ interface StepState<R> {
   stats: StepReport;
   /** Share of the step's inputs decided so far. */
   decided: number;
+  /** Regions bounded so far (certified or not). */
+  bounded: number;
   stack: Item<R>[];
 }
 
@@ -60,8 +62,10 @@ export class RegionSearch<R> {
       started: performance.now(),
       stats: { step, leaves: 0, min_margin: null, seconds: 0 },
       decided: 0,
+      bounded: 0,
       stack: [{ region: spec.root(step), extra: 0 }],
     };
+    this.progress(s);
     while (s.stack.length > 0) {
       if (performance.now() > this.clock.deadline) return this.stop(s, 'time', [], report.memory());
       const batch = this.collectBatch(s);
@@ -83,6 +87,7 @@ export class RegionSearch<R> {
         return this.stop(s, 'time', batch.filter((item) => !certifiedItems.has(item)), report.memory());
       }
 
+      s.bounded += batch.length;
       const seconds = (performance.now() - batchStart) / 1000;
       const used = report.memory();
       const budget = opts.maxMemoryBytes;
@@ -90,10 +95,17 @@ export class RegionSearch<R> {
       this.sizeNextBatch(seconds, batch.length, used);
 
       if (undecided.length > 0 && !(await this.settle(s, undecided))) return false;
-      opts.onProgress?.({ step, steps: spec.steps, done: (step + Math.min(1, s.decided)) / spec.steps, leaves: report.result.leaves });
+      this.progress(s);
     }
     this.endStep(s);
     return true;
+  }
+
+  private progress(s: StepState<R>): void {
+    const decided = Math.min(1, s.decided);
+    const estimated = s.bounded === 0 || decided === 0 ? null : Math.max(s.bounded, Math.round(s.bounded / decided));
+    const { step } = s;
+    this.opts.onProgress?.({ step, steps: this.spec.steps, done: (step + decided) / this.spec.steps, leaves: this.report.result.leaves, regions: s.bounded, estimated });
   }
 
   /** Pops a batch of regions ready to bound off the stack, splitting the others onto it. */
