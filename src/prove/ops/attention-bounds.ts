@@ -169,8 +169,14 @@ export function attentionMix(w: AffineTensor, v: AffineTensor, ctx: OpContext): 
           deviation += (wHi * info.relErr[wRow + q]! + info.absErr) * vmag;
           absSum += (wHi * (1 + info.relErr[wRow + q]!) + info.absErr) * vmag;
         }
-        const top = simplexBound(info.realLo, info.realHi, wRow, vhi, used, 'max');
-        const bottom = simplexBound(info.realLo, info.realHi, wRow, vlo, used, 'min');
+        // Two bounds on the exact Σ w_q·v_q, both valid; the tighter of each is taken. The
+        // simplex bound uses Σ w = 1 but charges the rounding of 1 − Σ lo at the largest values
+        // (about n·2^-52·max|v|); the box bound ignores Σ w = 1 but its error is relative to the
+        // weighted terms, which is what keeps a row with tiny weights next to a weight-1 anchor
+        // (the 33p's e^−80 gather) exact enough to be scaled back up by e^80.
+        const box = boxBound(info.realLo, info.realHi, wRow, vlo, vhi);
+        const top = Math.min(simplexBound(info.realLo, info.realHi, wRow, vhi, used, 'max'), box.hi);
+        const bottom = Math.max(simplexBound(info.realLo, info.realHi, wRow, vlo, used, 'min'), box.lo);
         const extra = sumUp(deviation, kk) + accumulationError(ctx.model, kk, absSum) + absSum * (kk + 8) * U64;
         const hiB = up(top) + extra;
         const loB = down(bottom) - extra;
@@ -181,6 +187,31 @@ export function attentionMix(w: AffineTensor, v: AffineTensor, ctx: OpContext): 
     }
   }
   return attachErrors(out, radius, new Float64Array(total), ctx.alloc);
+}
+
+/** Bounds of Σ_q w_q·v_q over 0 ≤ lo_q ≤ w_q ≤ hi_q and vlo_q ≤ v_q ≤ vhi_q (no Σ w = 1): each
+ * term at its own extremes, the float sums widened by their rounding error relative to the terms. */
+export function boxBound(lo: Float64Array, hi: Float64Array, base: number, vlo: Float64Array, vhi: Float64Array): { lo: number; hi: number } {
+  const n = vlo.length;
+  let sLo = 0;
+  let sHi = 0;
+  let mag = 0;
+  for (let q = 0; q < n; q++) {
+    const wl = lo[base + q]!;
+    const wh = hi[base + q]!;
+    if (wh === 0) continue;
+    const a = vlo[q]!;
+    const b = vhi[q]!;
+    const tLo = a >= 0 ? wl * a : wh * a;
+    const tHi = b >= 0 ? wh * b : wl * b;
+    sLo += tLo;
+    sHi += tHi;
+    mag += Math.max(Math.abs(tLo), Math.abs(tHi));
+  }
+  // n products and n additions, each rounded: within (2n + 4)·2^-52 of the terms' magnitudes,
+  // plus an absolute allowance for products that underflowed.
+  const r = (2 * n + 4) * U64 * mag + n * 2 ** -1070;
+  return { lo: sLo - r, hi: sHi + r };
 }
 
 /** max (or min) of Σ_q w_q·val_q over lo ≤ w ≤ hi, Σ w = 1: start from the lower bounds and give
