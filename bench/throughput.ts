@@ -1,5 +1,9 @@
 // npm run bench:throughput [-- --reps 5 --baseline-cases 200 --threads 1,2 --batch N --no-batched-full --profile --pool-cases N --pool-only
-//                            --models a,b --no-fast --fast-only --nodes-only]
+//                            --models a,b --no-fast --fast-only --nodes-only --teacher-only]
+//
+// --teacher-only: verify's old path (incrementalDecode, every step run) against the teacher-forced
+// check (src/runtime/teacher-forced.ts: one run per batch, wrong cases decoded), 1 thread in
+// process and 2 workers, both dtypes, alternating rep by rep; every answer checked against a + b.
 //
 // A table compares verify --threads' worker pool (2 workers) with one thread in process, and a last
 // one (--fast-only: that table alone) the decode graph with and without FastPlan's shortcuts
@@ -36,12 +40,15 @@ import { checkSource } from '../src/compile.ts';
 import type { CheckedModel } from '../src/check/model.ts';
 import { modelToDecodeIr } from '../src/ir/decode-ir.ts';
 import { modelToIr } from '../src/ir/model-to-ir.ts';
+import { modelToTeacherForcedIr } from '../src/ir/teacher-forced-ir.ts';
 import type { FloatDType } from '../src/ir/types.ts';
 import { irToOnnx } from '../src/onnx/ir-to-onnx.ts';
 import { greedyDecode, type GreedyResult } from '../src/runtime/greedy.ts';
 import { incrementalDecode } from '../src/runtime/incremental.ts';
 import { openSession } from '../src/runtime/session.ts';
 import { openDecoderPool } from '../src/runtime/decoder-pool.ts';
+import { completeDecode, teacherForcedCheck } from '../src/runtime/teacher-forced.ts';
+import { digitTaskOf } from '../src/runtime/tasks/digits.ts';
 import { expectedAnswer, operandsFromPair, promptFor, readAnswer } from '../src/runtime/task.ts';
 import { protocolCases } from '../src/runtime/tasks/adderboard-cases.ts';
 
@@ -63,10 +70,11 @@ interface Options {
   fast: boolean;
   fastOnly: boolean;
   nodesOnly: boolean;
+  teacherOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false, models: EXAMPLES, fast: true, fastOnly: false, nodesOnly: false };
+  const opts: Options = { reps: 5, baselineCases: 200, threads: [1, 2], batchedFull: true, profile: false, poolCases: 100_000, poolOnly: false, models: EXAMPLES, fast: true, fastOnly: false, nodesOnly: false, teacherOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -88,6 +96,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--profile') opts.profile = true;
     else if (flag === '--fast-only') opts.fastOnly = true;
     else if (flag === '--nodes-only') opts.nodesOnly = true;
+    else if (flag === '--teacher-only') opts.teacherOnly = true;
     else if (flag === '--no-fast') opts.fast = false;
     else throw new Error(`unknown option ${flag}`);
   }
@@ -142,6 +151,7 @@ async function main(): Promise<void> {
   if (opts.poolOnly) return poolTable(opts);
   if (opts.fastOnly) return fastTable(opts);
   if (opts.nodesOnly) return nodesTable(opts);
+  if (opts.teacherOnly) return teacherTable(opts);
   console.log(`cases: ${pairs.length} (AdderBoard protocol, seed 2025); incremental: median of ${opts.reps}; one at a time: first ${opts.baselineCases} cases`);
   console.log('');
   console.log('| model | dtype | threads | incremental add/s, median (best) | wall ms, median (min–max) | CPU ms | batched full add/s | one at a time add/s | incremental ÷ one at a time | wrong |');
@@ -293,6 +303,62 @@ async function fastTable(opts: Options): Promise<void> {
   console.log('|---|---|---:|---:|---:|---:|');
   for (const line of levels) console.log(line);
   console.log('');
+}
+
+/** --teacher-only: stepwise (incremental) against teacher-forced, in one run, interleaved. */
+async function teacherTable(opts: Options): Promise<void> {
+  const pairs = protocolCases();
+  console.log(`teacher-forced check against stepwise decoding: ${pairs.length} cases, median (best) of ${opts.reps}, alternating rep by rep`);
+  console.log('');
+  console.log('| model | dtype | 1 thread stepwise add/s | 1 thread teacher-forced add/s | × | 2 workers stepwise add/s | 2 workers teacher-forced add/s | × | wrong |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const name of opts.models) {
+    const model = checkSource(readFileSync(new URL(`../examples/adder/${name}.hw`, import.meta.url), 'utf8')).model!;
+    const task = model.task!;
+    const steps = task.decode;
+    const cases = pairs.map((pair) => operandsFromPair(task, pair));
+    const prompts = cases.map((c) => promptFor(task, c));
+    const digitTask = digitTaskOf(task);
+    for (const dtype of DTYPES) {
+      const decodeBytes = irToOnnx(modelToDecodeIr(model, { dtype }));
+      const checkBytes = irToOnnx(modelToTeacherForcedIr(model, { dtype, answer: steps }));
+      let wrong = 0;
+      const rates = async (decoders: ((p: number[][], steps: number) => Promise<GreedyResult>)[]) => {
+        for (const d of decoders) await d(prompts.slice(0, 1000), steps); // warm-up
+        const walls = decoders.map(() => [] as number[]);
+        for (let r = 0; r < opts.reps; r++) {
+          for (let i = 0; i < decoders.length; i++) {
+            // As verify does: the expected answers are made inside the timed loop.
+            const t = await timed(() => decoders[i]!(prompts, steps));
+            wrong = Math.max(wrong, wrongAnswers(model, pairs, t.result));
+            walls[i]!.push(t.wall);
+          }
+        }
+        return walls.map((w) => [(pairs.length / median(w)) * 1000, (pairs.length / Math.min(...w)) * 1000] as const);
+      };
+      const fmt = ([m, b]: readonly [number, number]) => `${fmtRate(m)} (${fmtRate(b)})`;
+      const single = (await openSession(decodeBytes, { dtype, threads: 1 })).session;
+      const checker = (await openSession(checkBytes, { dtype, threads: 1 })).session;
+      const expectedOf = (p: number[][]) => cases.slice(0, p.length).map((c) => digitTask.expected(c));
+      const one = await rates([
+        (p, n) => incrementalDecode(single, p, n),
+        async (p, n) => completeDecode(await teacherForcedCheck(checker, p, expectedOf(p), n), p, n, (q, m) => incrementalDecode(single, q, m)),
+      ]);
+      const stepPool = await openDecoderPool(decodeBytes, { threads: 2, dtype, incremental: true });
+      const checkPool = await openDecoderPool(checkBytes, { threads: 2, dtype, incremental: false, teacherForced: true });
+      const two = await rates([
+        (p, n) => stepPool.decode(p, n),
+        async (p, n) => completeDecode(await checkPool.check(p, n, expectedOf(p)), p, n, (q, m) => incrementalDecode(single, q, m)),
+      ]);
+      await stepPool.close();
+      await checkPool.close();
+      await single.release();
+      await checker.release();
+      console.log(`| ${name} | ${dtype} | ${fmt(one[0]!)} | ${fmt(one[1]!)} | ${(one[1]![0] / one[0]![0]).toFixed(2)}× | ${fmt(two[0]!)} | ${fmt(two[1]!)} | ${(two[1]![0] / two[0]![0]).toFixed(2)}× | ${wrong} |`);
+    }
+  }
+  console.log('');
+  console.log(`load average at end: ${fmtLoad()}`);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { checkSource, type CheckOutput } from './check/check-source.ts';
 import { modelToIr } from './ir/model-to-ir.ts';
 import { decodeUnsupportedReason, modelToDecodeIr } from './ir/decode-ir.ts';
+import { modelToTeacherForcedIr } from './ir/teacher-forced-ir.ts';
 import { irToOnnx } from './onnx/ir-to-onnx.ts';
 import type { CheckedModel } from './check/model.ts';
 import type { FloatDType, IrGraph } from './ir/types.ts';
@@ -33,4 +34,12 @@ export function compileDecodeGraph(model: CheckedModel, opts: { dtype?: FloatDTy
   const reason = decodeUnsupportedReason(model);
   if (reason) return { reason };
   return { onnx: irToOnnx(modelToDecodeIr(model, { dtype: opts.dtype })) };
+}
+
+/** The graph that checks `answer` known answer tokens in one run (src/ir/teacher-forced-ir.ts), or
+ * why this model cannot have one (the same causality the decode graph needs). */
+export function compileTeacherForcedGraph(model: CheckedModel, opts: { dtype?: FloatDType; answer: number }): { onnx: Uint8Array } | { reason: string } {
+  const reason = decodeUnsupportedReason(model);
+  if (reason) return { reason };
+  return { onnx: irToOnnx(modelToTeacherForcedIr(model, opts)) };
 }

@@ -67,6 +67,10 @@ export interface FastPlan {
    * positions this run computes, the row of each in a [vocab · context, …] table. */
   tableIndex(b: GraphBuilder, rows: Rows): string;
   dot: boolean;
+  /** The cut computes several queries (the teacher-forced graph's answer positions), not the last
+   * one alone: the score bias is then always added (a later query's row reaches above the diagonal
+   * of an earlier one), and `dot` must be off. */
+  severalQueries?: boolean;
 }
 
 /** At most this many numbers in the first attention's (token, position) tables; larger models
@@ -485,7 +489,7 @@ function attention(ctx: Ctx, a: AttentionSpec, h: string, prefix: string, key: s
   }
   // FastPlan: the last query reads score-bias row (total − 1) at keys 0 … total − 1, all on or below
   // the diagonal; where the table is 0 there (a plain causal mask), adding it changes no score.
-  const bias = a.scoreBias && !(cut && ctx.plan.fast && zeroOnAndBelowDiagonal(a.scoreBias, a.heads)) ? a.scoreBias : undefined;
+  const bias = a.scoreBias && !(cut && ctx.plan.fast && !ctx.plan.fast.severalQueries && zeroOnAndBelowDiagonal(a.scoreBias, a.heads)) ? a.scoreBias : undefined;
   if (dot) return { delta: dotAttention(ctx, a, q, kk, vv, bias, prefix, key), residual };
   const kt = keysByWidth ? kk : b.op('Transpose', `${prefix}.k_t`, [kk], { perm: [0, 1, 3, 2] });
   let scores = b.op('MatMul', `${prefix}.scores`, [q, kt], undefined, { doc: 'query · key', span: a.span });

@@ -8,8 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IN_BUNDLE } from '../build-flags.ts';
 import type { GreedyResult } from './greedy.ts';
+import type { TeacherForcedResult } from './teacher-forced.ts';
 import type { Device } from './session.ts';
-import type { DecodeRequest, OpenRequest, WorkerReply } from './decode-worker.ts';
+import type { CheckRequest, DecodeRequest, OpenRequest, WorkerReply } from './decode-worker.ts';
 
 export interface DecoderPool {
   threads: number;
@@ -17,6 +18,9 @@ export interface DecoderPool {
   device: Device;
   notice?: string;
   decode(prompts: number[][], steps: number): Promise<GreedyResult>;
+  /** With a teacher-forced graph (PoolOptions.teacherForced): teacherForcedCheck on the workers,
+   * its undecided prompts as indices into `prompts`. */
+  check(prompts: number[][], steps: number, expected: (number[] | undefined)[]): Promise<TeacherForcedResult>;
   close(): Promise<void>;
 }
 
@@ -26,6 +30,8 @@ export interface PoolOptions {
   device?: Device;
   /** The bytes are a decode graph (modelToDecodeIr) decoded incrementally; else full recompute. */
   incremental: boolean;
+  /** The bytes are a teacher-forced graph (modelToTeacherForcedIr), for `check` only. */
+  teacherForced?: boolean;
 }
 
 /** Asks a worker to release its session and exit; terminates it if it has not within a few seconds. */
@@ -53,7 +59,7 @@ export async function openDecoderPool(onnx: Uint8Array, opts: PoolOptions): Prom
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
   const workers = Array.from({ length: opts.threads }, startWorker);
   let nextId = 0;
-  const pending = new Map<number, { resolve: (r: GreedyResult) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (r: GreedyResult & { undecided?: number[] }) => void; reject: (e: Error) => void }>();
   let broken: Error | undefined;
   const fail = (e: Error) => {
     broken ??= e;
@@ -64,7 +70,7 @@ export async function openDecoderPool(onnx: Uint8Array, opts: PoolOptions): Prom
     w.on('error', fail);
     w.on('message', (reply: WorkerReply) => {
       if (reply.kind === 'decoded') {
-        pending.get(reply.id)?.resolve({ tokens: reply.tokens, margins: reply.margins, top1Logit: reply.top1Logit });
+        pending.get(reply.id)?.resolve({ tokens: reply.tokens, margins: reply.margins, top1Logit: reply.top1Logit, undecided: reply.undecided });
         pending.delete(reply.id);
       } else if (reply.kind === 'failed' && reply.id !== undefined) {
         pending.get(reply.id)?.reject(new Error(reply.message));
@@ -93,7 +99,7 @@ export async function openDecoderPool(onnx: Uint8Array, opts: PoolOptions): Prom
           };
           w.on('message', onReply);
           w.once('error', reject);
-          const request: OpenRequest = { kind: 'open', onnx, dtype: opts.dtype, device: opts.device ?? 'cpu', incremental: opts.incremental };
+          const request: OpenRequest = { kind: 'open', onnx, dtype: opts.dtype, device: opts.device ?? 'cpu', incremental: opts.incremental, teacherForced: opts.teacherForced };
           w.postMessage(request);
         }),
     ),
@@ -105,36 +111,46 @@ export async function openDecoderPool(onnx: Uint8Array, opts: PoolOptions): Prom
   }
   const ready = opened.map((r) => (r as PromiseFulfilledResult<Extract<WorkerReply, { kind: 'ready' }>>).value);
 
-  const sliceOne = (w: Worker, prompts: number[][], steps: number) =>
-    new Promise<GreedyResult>((resolve, reject) => {
+  const sliceOne = (w: Worker, prompts: number[][], steps: number, expected?: (number[] | undefined)[]) =>
+    new Promise<GreedyResult & { undecided?: number[] }>((resolve, reject) => {
       if (broken) return reject(broken);
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      const request: DecodeRequest = { kind: 'decode', id, prompts, steps };
+      const request: DecodeRequest | CheckRequest = expected ? { kind: 'check', id, prompts, expected, steps } : { kind: 'decode', id, prompts, steps };
       w.postMessage(request);
     });
+
+  // Contiguous slices, one per worker, and their results joined back in prompt order (a slice's
+  // undecided indices shifted by where it starts).
+  const sliced = async (prompts: number[][], steps: number, expected?: (number[] | undefined)[]): Promise<TeacherForcedResult> => {
+    const n = prompts.length;
+    const per = Math.ceil(n / workers.length);
+    const bounds = workers.map((_, i) => [i * per, Math.min(n, (i + 1) * per)] as const).filter(([a, b]) => b > a);
+    const parts = await Promise.all(bounds.map(([a, b], i) => sliceOne(workers[i]!, prompts.slice(a, b), steps, expected?.slice(a, b))));
+    const margins = new Float64Array(n * steps);
+    const top1Logit = new Float64Array(n * steps);
+    const tokens: number[][] = [];
+    const undecided: number[] = [];
+    let at = 0;
+    for (const part of parts) {
+      for (const t of part.tokens) tokens.push(t);
+      margins.set(part.margins, at * steps);
+      top1Logit.set(part.top1Logit, at * steps);
+      for (const u of part.undecided ?? []) undecided.push(at + u);
+      at += part.tokens.length;
+    }
+    return { tokens, margins, top1Logit, undecided };
+  };
 
   return {
     threads: opts.threads,
     device: ready[0]!.device,
     notice: ready[0]!.notice,
     async decode(prompts, steps) {
-      const n = prompts.length;
-      const per = Math.ceil(n / workers.length);
-      const slices = workers.map((_, i) => prompts.slice(i * per, Math.min(n, (i + 1) * per))).filter((s) => s.length > 0);
-      const parts = await Promise.all(slices.map((s, i) => sliceOne(workers[i]!, s, steps)));
-      const margins = new Float64Array(n * steps);
-      const top1Logit = new Float64Array(n * steps);
-      const tokens: number[][] = [];
-      let at = 0;
-      for (const part of parts) {
-        for (const t of part.tokens) tokens.push(t);
-        margins.set(part.margins, at * steps);
-        top1Logit.set(part.top1Logit, at * steps);
-        at += part.tokens.length;
-      }
+      const { tokens, margins, top1Logit } = await sliced(prompts, steps);
       return { tokens, margins, top1Logit };
     },
+    check: (prompts, steps, expected) => sliced(prompts, steps, expected),
     close,
   };
 }

@@ -7,7 +7,10 @@ import type { DigitTask } from '../runtime/tasks/digits.ts';
 import type { CaseSet } from '../runtime/tasks/protocol.ts';
 import type { DecodeResult } from './report.ts';
 
-export type Decoder = (prompts: number[][], steps: number) => Promise<DecodeResult>;
+/** `expected[i]`: prompt i's right answer tokens, undefined where the task's `expect` gives none
+ * of `steps` tokens; a decoder may use it to check instead of decode (src/runtime/teacher-forced.ts),
+ * and must return what greedy decoding returns either way. */
+export type Decoder = (prompts: number[][], steps: number, expected: (number[] | undefined)[]) => Promise<DecodeResult>;
 
 export interface RunOptions {
   /** Cases per decoder call (default 2048): the progress granularity; the decoder may batch further. */
@@ -35,8 +38,9 @@ export async function runCases(task: DigitTask, cases: CaseSet, decode: Decoder,
   opts.onProgress?.(0, n);
   for (let start = 0; start < n; start += chunkSize) {
     const chunk = cases.pairs.slice(start, start + chunkSize);
-    const prompts = chunk.map((pair) => task.prompt(task.operandsOf(pair)));
-    const out = await decode(prompts, steps);
+    const operands = chunk.map((pair) => task.operandsOf(pair));
+    const prompts = operands.map((c) => task.prompt(c));
+    const out = await decode(prompts, steps, operands.map((c) => expectedTokens(task, c)));
     if (out.tokens.length !== chunk.length || out.margins.length !== chunk.length * steps || out.top1Logit.length !== chunk.length * steps) {
       throw new Error(`the decoder returned results for ${out.tokens.length} prompts × ${steps} steps, expected ${chunk.length}`);
     }
@@ -47,4 +51,14 @@ export async function runCases(task: DigitTask, cases: CaseSet, decode: Decoder,
   }
   const seconds = (performance.now() - started) / 1000;
   return { result: { tokens, margins, top1Logit }, seconds };
+}
+
+/** The case's answer as tokens, or undefined where `expect` is not a whole number of the task's
+ * digits (the report counts such a case as failed whatever is decoded). */
+function expectedTokens(task: DigitTask, c: ReturnType<DigitTask['operandsOf']>): number[] | undefined {
+  try {
+    return task.expected(c);
+  } catch {
+    return undefined;
+  }
 }

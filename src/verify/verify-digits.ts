@@ -5,14 +5,15 @@
 // are callbacks, and a misuse is a VerifyError.
 import { availableParallelism } from 'node:os';
 import type { CheckedModel, FloatDType } from '../check/model.ts';
-import { compileDecodeGraph } from '../compile.ts';
+import { compileDecodeGraph, compileTeacherForcedGraph } from '../compile.ts';
 import { parameterManifest } from '../ir/metadata.ts';
 import { modelToIr } from '../ir/model-to-ir.ts';
 import { irToOnnx } from '../onnx/ir-to-onnx.ts';
 import { openDecoderPool } from '../runtime/decoder-pool.ts';
 import { greedyDecode } from '../runtime/greedy.ts';
 import { incrementalDecode } from '../runtime/incremental.ts';
-import { openSession, type Device } from '../runtime/session.ts';
+import { openSession, type Device, type OpenedSession } from '../runtime/session.ts';
+import { completeDecode, teacherForcedCheck, type TeacherForcedResult } from '../runtime/teacher-forced.ts';
 import type { DigitCaseOptions, DigitTask } from '../runtime/tasks/digits.ts';
 import type { CaseSet } from '../runtime/tasks/protocol.ts';
 import { buildReport, dtypeDisagreements, type DecodeResult, type DtypeDisagreement, type VerifyReport } from './report.ts';
@@ -25,6 +26,10 @@ export interface DigitRunOptions {
   threads?: number;
   /** Decode by re-running the whole sequence each step, even where a cached-key graph exists. */
   fullRecompute?: boolean;
+  /** Decode every case step by step (the cached-key graph, else full recompute) instead of checking
+   * the expected answers in one teacher-forced run per batch and decoding only the cases it finds
+   * wrong. The same report either way (tokens; margins as full recompute gives them). */
+  stepwise?: boolean;
   /** The runtime's one-line notice (e.g. cuda fell back to cpu), before that build runs. */
   onNotice?(notice: string): void;
   /** The model has no cached-key graph, so this build decodes by full recompute (not called when asked for). */
@@ -75,27 +80,44 @@ export async function verifyDigits(model: CheckedModel, task: DigitTask, cases: 
 
 async function verifyBuild(model: CheckedModel, task: DigitTask, cases: CaseSet, dtype: FloatDType, threads: number, opts: DigitRunOptions) {
   const device = opts.device ?? 'cpu';
-  // Cached-key decoding gives the same tokens as full recompute (test/incremental.test.ts) at many
-  // times the speed; models it cannot serve, and fullRecompute, use the plain graph.
+  const steps = task.contract.decode;
+  // The digit task fixes each case's answer, so by default one teacher-forced run per batch checks
+  // it (src/ir/teacher-forced-ir.ts) and only the cases it finds wrong are decoded; that decode, and
+  // the stepwise path, use the cached-key graph (the same tokens as full recompute,
+  // test/incremental.test.ts); models neither graph can serve, and fullRecompute, use the plain graph.
+  const checkGraph = opts.fullRecompute || opts.stepwise || steps < 1 ? undefined : compileTeacherForcedGraph(model, { dtype, answer: steps });
+  const teacherForced = checkGraph !== undefined && 'onnx' in checkGraph;
   const decodeGraph = opts.fullRecompute ? undefined : compileDecodeGraph(model, { dtype });
   const incremental = decodeGraph !== undefined && 'onnx' in decodeGraph;
-  const bytes = incremental ? decodeGraph.onnx : irToOnnx(modelToIr(model, { dtype }));
-  // Several threads: one worker per thread, each with its own one-thread session, each decoding a
-  // slice of every chunk (identical results: test/decoder-pool.test.ts). One thread: in process,
-  // one intra-op thread for the decode graph (on 2 shared cores a second intra-op thread gains
-  // ~10% and loses 2-3x under load, docs/benchmarks.md).
-  const pool = threads > 1 ? await openDecoderPool(bytes, { threads, dtype, device, incremental }) : undefined;
-  const opened = pool ? undefined : await openSession(bytes, { device, dtype, threads: incremental ? 1 : undefined });
+  const decodeBytes = incremental ? decodeGraph.onnx : irToOnnx(modelToIr(model, { dtype }));
+  const bytes = teacherForced ? checkGraph.onnx : decodeBytes;
+  // Several threads: one worker per thread, each with its own one-thread session, each checking or
+  // decoding a slice of every chunk (identical results: test/decoder-pool.test.ts). One thread: in
+  // process, one intra-op thread for the decode and check graphs (on 2 shared cores a second
+  // intra-op thread gains ~10% and loses 2-3x under load, docs/benchmarks.md).
+  const pool = threads > 1 ? await openDecoderPool(bytes, { threads, dtype, device, incremental: !teacherForced && incremental, teacherForced }) : undefined;
+  const opened = pool ? undefined : await openSession(bytes, { device, dtype, threads: incremental || teacherForced ? 1 : undefined });
   const notice = pool ? pool.notice : opened!.notice;
   if (notice) opts.onNotice?.(notice);
   if (decodeGraph !== undefined && !incremental) opts.onFullRecompute?.(decodeGraph.reason);
+  // The cases a teacher-forced check finds wrong are decoded in process, with threads or without,
+  // on a session opened at the first such case.
+  let wrongDecoder: OpenedSession | undefined;
+  const decodeWrong = async (prompts: number[][], n: number) => {
+    wrongDecoder ??= await openSession(decodeBytes, { device, dtype, threads: incremental ? 1 : undefined });
+    return incremental ? incrementalDecode(wrongDecoder.session, prompts, n) : greedyDecode(wrongDecoder.session, prompts, n);
+  };
   const progress = opts.track?.(dtype);
   try {
-    const decoder: Decoder = pool
-      ? (prompts, steps) => pool.decode(prompts, steps)
-      : incremental
-        ? (prompts, steps) => incrementalDecode(opened!.session, prompts, steps)
-        : (prompts, steps) => greedyDecode(opened!.session, prompts, steps);
+    const check = (prompts: number[][], n: number, expected: (number[] | undefined)[]): Promise<TeacherForcedResult> =>
+      pool ? pool.check(prompts, n, expected) : teacherForcedCheck(opened!.session, prompts, expected, n);
+    const decoder: Decoder = teacherForced
+      ? async (prompts, n, expected) => completeDecode(await check(prompts, n, expected), prompts, n, decodeWrong)
+      : pool
+        ? (prompts, n) => pool.decode(prompts, n)
+        : incremental
+          ? (prompts, n) => incrementalDecode(opened!.session, prompts, n)
+          : (prompts, n) => greedyDecode(opened!.session, prompts, n);
     const { result, seconds } = await runCases(task, cases, decoder, { onProgress: progress?.update, chunkSize: 2048 * threads });
     const report = buildReport({
       model: modelName(model),
@@ -111,6 +133,7 @@ async function verifyBuild(model: CheckedModel, task: DigitTask, cases: CaseSet,
   } finally {
     progress?.finish();
     await (pool ? pool.close() : opened!.session.release());
+    await wrongDecoder?.session.release();
   }
 }
 

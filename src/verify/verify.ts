@@ -30,7 +30,7 @@ export type Verification =
   | ({ kind: 'digits' } & DigitVerification);
 
 /** Options of one task kind only, in the order they are reported, with their command-line names. */
-const DIGIT_ONLY = { tests: '--tests', edge: '--no-edge', exhaustiveDigits: '--exhaustive-digits', carryChains: '--carry-chains', threads: '--threads' } as const;
+const DIGIT_ONLY = { tests: '--tests', edge: '--no-edge', exhaustiveDigits: '--exhaustive-digits', carryChains: '--carry-chains', threads: '--threads', stepwise: '--stepwise' } as const;
 const STRING_ONLY = { budget: '--budget', samples: '--samples', dataset: '--dataset' } as const;
 
 /**

@@ -28,6 +28,7 @@ interface VerifyOptions {
   exhaustiveDigits?: string;
   carryChains?: boolean;
   fullRecompute?: boolean;
+  stepwise?: boolean;
   threads?: string;
   budget?: string;
   samples?: string;
@@ -52,6 +53,7 @@ export function registerVerify(program: Command): void {
     .option('--budget <n>', 'token-string tasks: check every input when there are at most n (default 1,000,000), else sample')
     .option('--samples <n>', 'token-string tasks: inputs sampled (stratified by length) when the domain is over the budget (default 10,000)')
     .option('--dataset <file>', 'token-string tasks: check every `input -> output` line of FILE (.gz too) instead of `expect`')
+    .option('--stepwise', 'digit tasks: decode every case step by step instead of checking the known answers in one teacher-forced run per batch')
     .option('--full-recompute', 'decode by re-running the whole sequence each step (as AdderBoard does) instead of with cached keys/values')
     .action(async (file: string, opts: VerifyOptions, cmd: Command) => {
       process.exitCode = await verifyFile(file, opts, (name) => cmd.getOptionValueSource(name) === 'cli');
@@ -87,6 +89,7 @@ async function verifyFile(file: string, opts: VerifyOptions, given: (option: str
     compareDtypes: opts.compareDtypes,
     device: opts.device,
     fullRecompute: opts.fullRecompute,
+    stepwise: opts.stepwise,
     exhaustiveDigits: optional(opts.exhaustiveDigits, '--exhaustive-digits'),
     carryChains: opts.carryChains,
     tests: optional(opts.tests, '--tests', 0),
