@@ -16,7 +16,7 @@ import type { TaskContract } from '../src/check/model.ts';
 import { compileSource } from '../src/compile.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
-import { carryChainCaseSet, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/runtime/tasks/protocol.ts';
+import { carryChainCaseSet, caseSetOf, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/runtime/tasks/protocol.ts';
 import { digitTaskOf, type DigitTask } from '../src/runtime/tasks/digits.ts';
 import { buildReport, dtypeDisagreements, ulp, zeroFailureUpperBound, type DecodeResult } from '../src/verify/report.ts';
 import { runCases } from '../src/verify/run.ts';
@@ -254,7 +254,7 @@ describe('buildReport on a synthetic run', () => {
     [50, 50],
     [7, 8],
   ];
-  const cases: CaseSet = { kind: 'protocol', description: 'synthetic', pairs, randomCount: 2 };
+  const cases: CaseSet = caseSetOf({ kind: 'protocol', description: 'synthetic', size: pairs.length, randomCount: 2 }, () => pairs);
   const tokens = [
     [6, 4, 0], // 46, right
     [0, 1, 1], // 110 instead of 100

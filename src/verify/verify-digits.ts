@@ -62,7 +62,7 @@ export function digitCaseSet(task: DigitTask, opts: DigitCaseOptions = {}): Case
 
 /** Runs `cases` through each build in `dtypes` (both: also compares them token for token). */
 export async function verifyDigits(model: CheckedModel, task: DigitTask, cases: CaseSet, dtypes: readonly FloatDType[], opts: DigitRunOptions = {}): Promise<DigitVerification> {
-  const threads = opts.threads ?? defaultThreads(cases.pairs.length);
+  const threads = opts.threads ?? defaultThreads(cases.size);
   if (!Number.isSafeInteger(threads) || threads < 1) throw new VerifyError(`--threads needs a whole number of at least 1, got '${threads}'`);
   if (threads > MAX_THREADS) throw new VerifyError(`--threads ${threads} is more than ${MAX_THREADS}`);
   const runs: { report: VerifyReport; result: DecodeResult }[] = [];
