@@ -16,10 +16,11 @@ import type { TaskContract } from '../src/check/model.ts';
 import { compileSource } from '../src/compile.ts';
 import { greedyDecode } from '../src/runtime/greedy.ts';
 import { openSession, runLogits } from '../src/runtime/session.ts';
-import { carryChainCaseSet, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/runtime/tasks/protocol.ts';
+import { carryChainCaseSet, caseSetOf, caseSetProblem, exhaustiveCaseSet, protocolCaseSet, type CaseSet } from '../src/runtime/tasks/protocol.ts';
 import { digitTaskOf, type DigitTask } from '../src/runtime/tasks/digits.ts';
-import { buildReport, dtypeDisagreements, ulp, zeroFailureUpperBound, type DecodeResult } from '../src/verify/report.ts';
+import { buildReport, dtypeDisagreements, ulp, zeroFailureUpperBound, type DecodeResult, type VerifyReport } from '../src/verify/report.ts';
 import { runCases } from '../src/verify/run.ts';
+import { verifyDigits } from '../src/verify/verify-digits.ts';
 import { PROTOCOL_EDGE_CASES } from './reference/common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -254,7 +255,7 @@ describe('buildReport on a synthetic run', () => {
     [50, 50],
     [7, 8],
   ];
-  const cases: CaseSet = { kind: 'protocol', description: 'synthetic', pairs, randomCount: 2 };
+  const cases: CaseSet = caseSetOf({ kind: 'protocol', description: 'synthetic', size: pairs.length, randomCount: 2 }, () => pairs);
   const tokens = [
     [6, 4, 0], // 46, right
     [0, 1, 1], // 110 instead of 100
@@ -394,6 +395,31 @@ describe('the 10p design on onnxruntime', () => {
     expect(chunked.result.tokens).toEqual(whole.tokens);
     expect(chunked.result.margins).toEqual(whole.margins);
     expect(chunked.result.top1Logit).toEqual(whole.top1Logit);
+  });
+
+  it('a streamed run (chunks of 7, counters only) reports what one batch does, failures and hash included', async () => {
+    const brokenSource = source10p.replace('(-94)', '(-84)');
+    const broken = compileSource(brokenSource).model!;
+    const cases = protocolCaseSet({ tests: 300 });
+    const strip = (r: VerifyReport) => ({ ...r, seconds: 0, additions_per_second: 0 });
+    const streamed = await verifyDigits(broken, task, cases, ['float32'], { threads: 1, chunkSize: 7 });
+    const batch = await verifyDigits(broken, task, cases, ['float32'], { threads: 1, chunkSize: 100_000 });
+    const s = streamed.reports[0]!;
+    expect(strip(s)).toEqual(strip(batch.reports[0]!));
+    // Independently: the pairs hashed here from the CSV of Python's draws, the failures by a hand decode.
+    expect(s.cases_sha256).toBe(sha256Lines([...EDGE, ...csvPairs().slice(0, 300)]));
+    const hand = await (async () => {
+      const session = (await openSession(compileSource(brokenSource).onnx!, { dtype: 'float32' })).session;
+      try {
+        return await greedyDecode(session, cases.pairs.map(([a, b]) => prompt10p(a, b)), 11);
+      } finally {
+        await session.release();
+      }
+    })();
+    const wrong = cases.pairs.map(([a, b], i) => ({ a, b, expected: a + b, got: answerLsb(hand.tokens[i]!) })).filter((f) => f.got !== f.expected);
+    expect(wrong.length).toBeGreaterThan(0);
+    expect(s.failures.map(({ a, b, expected, got }) => ({ a, b, expected, got }))).toEqual(wrong);
+    expect(s.passed).toBe(310 - wrong.length);
   });
 
   it('catches a design with a moved hinge threshold and lists its failures with a + b', async () => {

@@ -4,8 +4,8 @@
 
 import type { TaskContract } from '../check/model.ts';
 import type { FloatDType } from '../ir/types.ts';
-import { casesSha256 } from '../runtime/tasks/adderboard-cases.ts';
-import type { CaseSet } from '../runtime/tasks/protocol.ts';
+import { casesHasher } from '../runtime/tasks/adderboard-cases.ts';
+import type { CaseSet, Pair } from '../runtime/tasks/protocol.ts';
 import { digitOf } from '../runtime/task.ts';
 import type { DigitTask } from '../runtime/tasks/digits.ts';
 
@@ -99,93 +99,117 @@ export interface ReportInput {
 }
 
 export function buildReport(input: ReportInput): VerifyReport {
-  const { cases, result, dtype } = input;
-  const digitTask = input.task;
+  const n = input.cases.size;
+  if (input.result.tokens.length !== n) throw new Error(`decoder returned ${input.result.tokens.length} results for ${n} cases`);
+  const acc = reportAccumulator(input.task, input.dtype, input.cases);
+  acc.add(input.cases.pairs, input.result);
+  return acc.finish(input);
+}
+
+/** Failures a report keeps (the first ones, in case order); `passed` still counts every case. */
+export const MAX_FAILURES_KEPT = 1000;
+
+/**
+ * buildReport fed one batch of cases at a time, in case order: it keeps counters, the smallest
+ * margins and the first MAX_FAILURES_KEPT failures, never the decoded tokens, so a run's memory
+ * does not grow with its number of cases.
+ */
+export function reportAccumulator(digitTask: DigitTask, dtype: FloatDType, cases: CaseSet) {
   const task = digitTask.contract;
   const steps = task.decode;
-  const n = cases.pairs.length;
-  if (result.tokens.length !== n) throw new Error(`decoder returned ${result.tokens.length} results for ${n} cases`);
-
   const failures: Failure[] = [];
   const digitCorrect = new Array<number>(steps).fill(0);
+  let seen = 0;
+  let failed = 0;
   let randomFailures = 0;
   const perStep: Array<MarginPoint | null> = new Array(steps).fill(null);
   let byValue: MarginPoint | null = null;
   let byUlps: MarginPoint | null = null;
+  const hash = casesHasher();
 
-  for (let i = 0; i < n; i++) {
-    const pair = cases.pairs[i]!;
-    const tokens = result.tokens[i]!;
-    const inputs = digitTask.operandsOf(pair);
-    const expected = digitTask.expectedValue(inputs);
-    let allDigits = tokens.length === steps;
-    for (let s = 0; s < steps; s++) {
-      const want = expectedDigit(task, expected, s);
-      if (want !== undefined && tokens[s] === want) digitCorrect[s]!++;
-      else allDigits = false;
-    }
-    // Every digit matching is exact for any answer length; the value comparison also catches an
-    // expected answer that needs more digits than the task decodes.
-    const got = digitTask.answerOf(tokens);
-    if (!(allDigits && got === expected)) {
-      failures.push({ a: pair[0]!, b: pair[1], inputs, expected, got: Number.isNaN(got) ? null : got, tokens: [...tokens] });
-      if (i >= n - cases.randomCount) randomFailures++;
-    }
-    for (let s = 0; s < steps; s++) {
-      const value = result.margins[i * steps + s]!;
-      const logit = result.top1Logit[i * steps + s]!;
-      const ulps = value / ulp(logit, dtype);
-      // Points are built only when they win: a million-case sweep has tens of millions of steps.
-      const point = () => ({ value, ulps, logit, a: pair[0]!, b: pair[1], step: s });
-      if (perStep[s] === null || value < perStep[s]!.value) perStep[s] = point();
-      if (byValue === null || value < byValue.value) byValue = point();
-      if (byUlps === null || ulps < byUlps.ulps) byUlps = point();
+  function add(pairs: readonly Pair[], result: DecodeResult): void {
+    if (result.tokens.length !== pairs.length) throw new Error(`decoder returned ${result.tokens.length} results for ${pairs.length} cases`);
+    hash.add(pairs);
+    for (let i = 0; i < pairs.length; i++, seen++) {
+      const pair = pairs[i]!;
+      const tokens = result.tokens[i]!;
+      const inputs = digitTask.operandsOf(pair);
+      const expected = digitTask.expectedValue(inputs);
+      let allDigits = tokens.length === steps;
+      for (let s = 0; s < steps; s++) {
+        const want = expectedDigit(task, expected, s);
+        if (want !== undefined && tokens[s] === want) digitCorrect[s]!++;
+        else allDigits = false;
+      }
+      // Every digit matching is exact for any answer length; the value comparison also catches an
+      // expected answer that needs more digits than the task decodes.
+      const got = digitTask.answerOf(tokens);
+      if (!(allDigits && got === expected)) {
+        failed++;
+        if (failures.length < MAX_FAILURES_KEPT) failures.push({ a: pair[0]!, b: pair[1], inputs, expected, got: Number.isNaN(got) ? null : got, tokens: [...tokens] });
+        if (seen >= cases.size - cases.randomCount) randomFailures++;
+      }
+      for (let s = 0; s < steps; s++) {
+        const value = result.margins[i * steps + s]!;
+        const logit = result.top1Logit[i * steps + s]!;
+        const ulps = value / ulp(logit, dtype);
+        // Points are built only when they win: a million-case sweep has tens of millions of steps.
+        const point = () => ({ value, ulps, logit, a: pair[0]!, b: pair[1], step: s });
+        if (perStep[s] === null || value < perStep[s]!.value) perStep[s] = point();
+        if (byValue === null || value < byValue.value) byValue = point();
+        if (byUlps === null || ulps < byUlps.ulps) byUlps = point();
+      }
     }
   }
 
-  const passed = n - failures.length;
-  const accuracy = n === 0 ? 0 : (passed / n) * 100;
-  const warnings: string[] = [];
-  const tightest = byUlps;
-  if (tightest !== null && tightest.ulps <= WARN_ULPS) {
-    warnings.push(
-      `the top-1 logit beats the runner-up by only ${formatUlps(tightest.ulps)} ULP${tightest.ulps === 1 ? '' : 's'} ` +
-        `(${tightest.value}) at (${tightest.a}, ${tightest.b}) step ${tightest.step}: ` +
-        `a different summation order, thread count or device may change this answer`,
-    );
+  function finish(meta: { model: string; params: number; device: string; seconds: number }): VerifyReport {
+    const n = seen;
+    if (n !== cases.size) throw new Error(`the report saw ${n} cases of ${cases.size}`);
+    const passed = n - failed;
+    const accuracy = n === 0 ? 0 : (passed / n) * 100;
+    const warnings: string[] = [];
+    const tightest = byUlps as MarginPoint | null;
+    if (tightest !== null && tightest.ulps <= WARN_ULPS) {
+      warnings.push(
+        `the top-1 logit beats the runner-up by only ${formatUlps(tightest.ulps)} ULP${tightest.ulps === 1 ? '' : 's'} ` +
+          `(${tightest.value}) at (${tightest.a}, ${tightest.b}) step ${tightest.step}: ` +
+          `a different summation order, thread count or device may change this answer`,
+      );
+    }
+    if (failed > failures.length) warnings.push(`${failed.toLocaleString('en-US')} cases failed; the report lists the first ${failures.length.toLocaleString('en-US')}`);
+    return {
+      model: meta.model,
+      params: meta.params,
+      dtype,
+      device: meta.device,
+      cases: {
+        kind: cases.kind,
+        description: cases.description,
+        ...(cases.seed !== undefined ? { seed: cases.seed } : {}),
+        random: cases.randomCount,
+      },
+      total: n,
+      passed,
+      accuracy,
+      qualified: cases.kind === 'protocol' ? accuracy >= QUALIFY_PERCENT : null,
+      failures,
+      min_margin: byValue,
+      min_margin_ulps: byUlps,
+      min_margin_per_step: perStep.filter((p): p is MarginPoint => p !== null),
+      per_digit_accuracy: digitCorrect.map((correct, step) => ({
+        step,
+        place: placeOfStep(task, step),
+        correct,
+        accuracy: n === 0 ? 0 : (correct / n) * 100,
+      })),
+      error_rate_upper_95: randomFailures === 0 && cases.randomCount > 0 ? zeroFailureUpperBound(cases.randomCount) : null,
+      seconds: meta.seconds,
+      additions_per_second: meta.seconds > 0 ? n / meta.seconds : 0,
+      cases_sha256: hash.hex(),
+      warnings,
+    };
   }
-
-  return {
-    model: input.model,
-    params: input.params,
-    dtype,
-    device: input.device,
-    cases: {
-      kind: cases.kind,
-      description: cases.description,
-      ...(cases.seed !== undefined ? { seed: cases.seed } : {}),
-      random: cases.randomCount,
-    },
-    total: n,
-    passed,
-    accuracy,
-    qualified: cases.kind === 'protocol' ? accuracy >= QUALIFY_PERCENT : null,
-    failures,
-    min_margin: byValue,
-    min_margin_ulps: byUlps,
-    min_margin_per_step: perStep.filter((p): p is MarginPoint => p !== null),
-    per_digit_accuracy: digitCorrect.map((correct, step) => ({
-      step,
-      place: placeOfStep(task, step),
-      correct,
-      accuracy: n === 0 ? 0 : (correct / n) * 100,
-    })),
-    error_rate_upper_95: randomFailures === 0 && cases.randomCount > 0 ? zeroFailureUpperBound(cases.randomCount) : null,
-    seconds: input.seconds,
-    additions_per_second: input.seconds > 0 ? n / input.seconds : 0,
-    cases_sha256: casesSha256(cases.pairs),
-    warnings,
-  };
+  return { add, finish };
 }
 
 /** The place value (power of the base) written at decode step `step`. */

@@ -4,7 +4,7 @@
 // stitches the chunks back into one result in case order. No terminal I/O: progress is a callback.
 
 import type { DigitTask } from '../runtime/tasks/digits.ts';
-import type { CaseSet } from '../runtime/tasks/protocol.ts';
+import { caseBatches, type CaseSet, type Pair } from '../runtime/tasks/protocol.ts';
 import type { DecodeResult } from './report.ts';
 
 /** `expected[i]`: prompt i's right answer tokens, undefined where the task's `expect` gives none
@@ -17,6 +17,32 @@ export interface RunOptions {
   chunkSize?: number;
   /** Called after each chunk with cases done so far and the total. */
   onProgress?(done: number, total: number): void;
+}
+
+/**
+ * The cases through `decode` in chunks, each chunk's pairs and results handed to `onChunk` and then
+ * dropped: nothing grows with the number of cases. Returns the loop's wall time in seconds.
+ */
+export async function streamCases(task: DigitTask, cases: CaseSet, decode: Decoder, onChunk: (pairs: Pair[], result: DecodeResult) => void, opts: RunOptions = {}): Promise<number> {
+  const chunkSize = opts.chunkSize ?? 2048;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const steps = task.readout.kind === 'tokens' ? task.readout.decode : 0;
+  const n = cases.size;
+  const started = performance.now();
+  let done = 0;
+  opts.onProgress?.(0, n);
+  for (const chunk of caseBatches(cases, chunkSize)) {
+    const operands = chunk.map((pair) => task.operandsOf(pair));
+    const prompts = operands.map((c) => task.prompt(c));
+    const out = await decode(prompts, steps, operands.map((c) => expectedTokens(task, c)));
+    if (out.tokens.length !== chunk.length || out.margins.length !== chunk.length * steps || out.top1Logit.length !== chunk.length * steps) {
+      throw new Error(`the decoder returned results for ${out.tokens.length} prompts × ${steps} steps, expected ${chunk.length}`);
+    }
+    onChunk(chunk, out);
+    done += chunk.length;
+    opts.onProgress?.(done, n);
+  }
+  return (performance.now() - started) / 1000;
 }
 
 export interface RunOutput {

@@ -16,8 +16,8 @@ import { openSession, type Device, type OpenedSession } from '../runtime/session
 import { completeDecode, teacherForcedCheck, type TeacherForcedResult } from '../runtime/teacher-forced.ts';
 import type { DigitCaseOptions, DigitTask } from '../runtime/tasks/digits.ts';
 import type { CaseSet } from '../runtime/tasks/protocol.ts';
-import { buildReport, dtypeDisagreements, type DecodeResult, type DtypeDisagreement, type VerifyReport } from './report.ts';
-import { runCases, type Decoder } from './run.ts';
+import { buildReport, dtypeDisagreements, reportAccumulator, type DecodeResult, type DtypeDisagreement, type VerifyReport } from './report.ts';
+import { runCases, streamCases, type Decoder } from './run.ts';
 import { VerifyError } from './verify-model.ts';
 
 export interface DigitRunOptions {
@@ -34,6 +34,8 @@ export interface DigitRunOptions {
   onNotice?(notice: string): void;
   /** The model has no cached-key graph, so this build decodes by full recompute (not called when asked for). */
   onFullRecompute?(reason: string): void;
+  /** Cases per decoder call (default 2048 per thread); results are the same for any size. */
+  chunkSize?: number;
   /** Called once per build, after its session opened; what it returns hears that build's progress. */
   track?(dtype: FloatDType): { update(done: number, total: number): void; finish(): void } | undefined;
 }
@@ -67,18 +69,21 @@ export function digitCaseSet(task: DigitTask, opts: DigitCaseOptions = {}): Case
 
 /** Runs `cases` through each build in `dtypes` (both: also compares them token for token). */
 export async function verifyDigits(model: CheckedModel, task: DigitTask, cases: CaseSet, dtypes: readonly FloatDType[], opts: DigitRunOptions = {}): Promise<DigitVerification> {
-  const threads = opts.threads ?? defaultThreads(cases.pairs.length);
+  const threads = opts.threads ?? defaultThreads(cases.size);
   if (!Number.isSafeInteger(threads) || threads < 1) throw new VerifyError(`--threads needs a whole number of at least 1, got '${threads}'`);
   if (threads > MAX_THREADS) throw new VerifyError(`--threads ${threads} is more than ${MAX_THREADS}`);
-  const runs: { report: VerifyReport; result: DecodeResult }[] = [];
-  for (const dtype of dtypes) runs.push(await verifyBuild(model, task, cases, dtype, threads, opts));
+  // One build streams (counters only, memory flat in the number of cases); comparing two builds
+  // keeps both builds' tokens to list their disagreements.
+  const keep = dtypes.length > 1;
+  const runs: { report: VerifyReport; result?: DecodeResult }[] = [];
+  for (const dtype of dtypes) runs.push(await verifyBuild(model, task, cases, dtype, threads, opts, keep));
   const reports = runs.map((r) => r.report);
-  const disagreements = runs.length === 2 ? dtypeDisagreements(task, cases, runs[0]!.result, runs[1]!.result) : undefined;
+  const disagreements = runs.length === 2 ? dtypeDisagreements(task, cases, runs[0]!.result!, runs[1]!.result!) : undefined;
   const ok = reports.every((r) => r.failures.length === 0) && (disagreements ?? []).length === 0;
   return { reports, ...(disagreements ? { disagreements } : {}), ok };
 }
 
-async function verifyBuild(model: CheckedModel, task: DigitTask, cases: CaseSet, dtype: FloatDType, threads: number, opts: DigitRunOptions) {
+async function verifyBuild(model: CheckedModel, task: DigitTask, cases: CaseSet, dtype: FloatDType, threads: number, opts: DigitRunOptions, keep: boolean) {
   const device = opts.device ?? 'cpu';
   const steps = task.contract.decode;
   // The digit task fixes each case's answer, so by default one teacher-forced run per batch checks
@@ -118,18 +123,15 @@ async function verifyBuild(model: CheckedModel, task: DigitTask, cases: CaseSet,
         : incremental
           ? (prompts, n) => incrementalDecode(opened!.session, prompts, n)
           : (prompts, n) => greedyDecode(opened!.session, prompts, n);
-    const { result, seconds } = await runCases(task, cases, decoder, { onProgress: progress?.update, chunkSize: 2048 * threads });
-    const report = buildReport({
-      model: modelName(model),
-      params: parameterManifest(model).count,
-      dtype,
-      device: pool ? pool.device : opened!.device,
-      task,
-      cases,
-      result,
-      seconds,
-    });
-    return { report, result };
+    const meta = { model: modelName(model), params: parameterManifest(model).count, device: pool ? pool.device : opened!.device };
+    const chunkSize = opts.chunkSize ?? 2048 * threads;
+    if (keep) {
+      const { result, seconds } = await runCases(task, cases, decoder, { onProgress: progress?.update, chunkSize });
+      return { report: buildReport({ ...meta, dtype, task, cases, result, seconds }), result };
+    }
+    const acc = reportAccumulator(task, dtype, cases);
+    const seconds = await streamCases(task, cases, decoder, (pairs, result) => acc.add(pairs, result), { onProgress: progress?.update, chunkSize });
+    return { report: acc.finish({ ...meta, seconds }) };
   } finally {
     progress?.finish();
     await (pool ? pool.close() : opened!.session.release());

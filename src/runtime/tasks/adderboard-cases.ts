@@ -49,20 +49,39 @@ export interface ProtocolOptions {
 
 /** The full protocol list: edge cases (unless disabled) and then `tests` random pairs. */
 export function protocolCases(opts: ProtocolOptions = {}): Array<[number, number]> {
+  return [...protocolPairs(opts)];
+}
+
+/** The protocol list one pair at a time, none of it held: what a 10,000,000-case run reads. */
+export function* protocolPairs(opts: ProtocolOptions = {}): Generator<[number, number]> {
   const seed = opts.seed ?? ADDERBOARD_DEFAULT_SEED;
   const tests = opts.tests ?? ADDERBOARD_DEFAULT_TESTS;
   const edge = opts.edge ?? true;
-  const cases: Array<[number, number]> = edge
-    ? ADDERBOARD_EDGE_CASES.map(([a, b]) => [a, b] as [number, number])
-    : [];
-  for (const pair of randomPairs(seed, tests)) cases.push(pair);
-  return cases;
+  if (!Number.isSafeInteger(tests) || tests < 0) throw new RangeError(`protocolPairs: tests must be a non-negative integer, got ${tests}`);
+  if (edge) for (const [a, b] of ADDERBOARD_EDGE_CASES) yield [a, b];
+  const rng = new PythonRandom(seed);
+  for (let i = 0; i < tests; i++) {
+    const a = rng.randint(0, 9_999_999_999);
+    const b = rng.randint(0, 9_999_999_999);
+    yield [a, b];
+  }
 }
 
 /** Hex SHA-256 over the lines `a,b\n` in order (one value per input, comma-separated): a compact
  * fingerprint to compare case lists across tools. */
-export function casesSha256(cases: ReadonlyArray<readonly number[]>): string {
+export function casesSha256(cases: Iterable<readonly number[]>): string {
+  const hash = casesHasher();
+  hash.add(cases);
+  return hash.hex();
+}
+
+/** casesSha256 fed in batches. */
+export function casesHasher(): { add(cases: Iterable<readonly number[]>): void; hex(): string } {
   const hash = createHash('sha256');
-  for (const c of cases) hash.update(`${c.join(',')}\n`);
-  return hash.digest('hex');
+  return {
+    add(cases) {
+      for (const c of cases) hash.update(`${c.join(',')}\n`);
+    },
+    hex: () => hash.digest('hex'),
+  };
 }

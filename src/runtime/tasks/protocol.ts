@@ -8,7 +8,7 @@
 // the task's input order.
 
 import type { TaskContract } from '../../check/model.ts';
-import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS, protocolCases } from './adderboard-cases.ts';
+import { ADDERBOARD_DEFAULT_SEED, ADDERBOARD_DEFAULT_TESTS, ADDERBOARD_EDGE_CASES, protocolPairs } from './adderboard-cases.ts';
 import { PythonRandom } from './python-random.ts';
 
 /** One case: a value for each of the task's inputs (a pair for addition). */
@@ -18,7 +18,13 @@ export interface CaseSet {
   kind: 'protocol' | 'exhaustive' | 'carry-chains' | 'sweeps' | 'random';
   /** One line for the report, e.g. "AdderBoard protocol, seed 2025: 10 edge cases + 10,000 random pairs". */
   description: string;
-  pairs: Pair[];
+  /** How many cases. */
+  size: number;
+  /** The cases in order, made afresh on each call: a run reads them this way, so a
+   * 10,000,000-case protocol is never held whole. */
+  each(): Iterable<Pair>;
+  /** The whole list, built on first access (small sets, tests and scripts). */
+  readonly pairs: Pair[];
   /**
    * How many pairs, at the end of `pairs`, are independent uniform draws. Only these are a random
    * sample, so only they support a statistical bound on the error rate.
@@ -28,20 +34,47 @@ export interface CaseSet {
   seed?: number;
 }
 
+/** A case set over `generate` (called once per pass over the cases), with `pairs` built only when read. */
+export function caseSetOf(fields: Omit<CaseSet, 'each' | 'pairs'>, generate: () => Iterable<Pair>): CaseSet {
+  let whole: Pair[] | undefined;
+  return {
+    ...fields,
+    each: generate,
+    get pairs() {
+      whole ??= [...generate()];
+      return whole;
+    },
+  };
+}
+
+/** A case set over a list already built. */
+function listCaseSet(fields: Omit<CaseSet, 'each' | 'pairs' | 'size'>, pairs: Pair[]): CaseSet {
+  return { ...fields, size: pairs.length, each: () => pairs, pairs };
+}
+
+/** The cases of `cases` in consecutive batches of `size` (the last one shorter). */
+export function* caseBatches(cases: CaseSet, size: number): Generator<Pair[]> {
+  let batch: Pair[] = [];
+  for (const pair of cases.each()) {
+    batch.push(pair);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 export function protocolCaseSet(opts: { seed?: number; tests?: number; edge?: boolean } = {}): CaseSet {
   const seed = opts.seed ?? ADDERBOARD_DEFAULT_SEED;
   const tests = opts.tests ?? ADDERBOARD_DEFAULT_TESTS;
   const edge = opts.edge ?? true;
-  const pairs = protocolCases({ seed, tests, edge });
-  const edgeCount = pairs.length - tests;
+  const edgeCount = edge ? ADDERBOARD_EDGE_CASES.length : 0;
   const parts = [...(edge ? [`${count(edgeCount)} edge cases`] : []), `${count(tests)} random pairs`];
-  return {
-    kind: 'protocol',
-    description: `AdderBoard protocol, seed ${seed}: ${parts.join(' + ')}`,
-    pairs,
-    randomCount: tests,
-    seed,
-  };
+  return caseSetOf(
+    { kind: 'protocol', description: `AdderBoard protocol, seed ${seed}: ${parts.join(' + ')}`, size: edgeCount + tests, randomCount: tests, seed },
+    () => protocolPairs({ seed, tests, edge }),
+  );
 }
 
 /**
@@ -54,17 +87,21 @@ export function taskRandomCaseSet(task: TaskContract, opts: { seed?: number; tes
   const tests = opts.tests ?? ADDERBOARD_DEFAULT_TESTS;
   const edge = opts.edge ?? true;
   const limits = task.operands.map((o) => task.base ** o.digits - 1);
-  const pairs: number[][] = edge ? [limits.map(() => 0), [...limits]] : [];
-  const rng = new PythonRandom(seed);
-  for (let i = 0; i < tests; i++) pairs.push(limits.map((max) => rng.randint(0, max)));
   const names = task.operands.map((o) => o.name).join(', ');
-  return {
-    kind: 'random',
-    description: `random inputs (${names}), seed ${seed}: ${edge ? '2 edge cases + ' : ''}${count(tests)} random cases`,
-    pairs,
-    randomCount: tests,
-    seed,
-  };
+  return caseSetOf(
+    {
+      kind: 'random',
+      description: `random inputs (${names}), seed ${seed}: ${edge ? '2 edge cases + ' : ''}${count(tests)} random cases`,
+      size: (edge ? 2 : 0) + tests,
+      randomCount: tests,
+      seed,
+    },
+    function* () {
+      if (edge) yield* [limits.map(() => 0), [...limits]];
+      const rng = new PythonRandom(seed);
+      for (let i = 0; i < tests; i++) yield limits.map((max) => rng.randint(0, max));
+    },
+  );
 }
 
 /** Exhaustive sweeps grow as base^(2K); beyond this many cases a run would take hours. */
@@ -91,12 +128,7 @@ export function exhaustiveCaseSet(digits: number, base = 10): CaseSet | { error:
   }
   const pairs: Pair[] = [];
   for (let a = 0; a < span; a++) for (let b = 0; b < span; b++) pairs.push([a, b]);
-  return {
-    kind: 'exhaustive',
-    description: `every pair of ${digits}-digit operands (${count(total)} pairs)`,
-    pairs,
-    randomCount: 0,
-  };
+  return listCaseSet({ kind: 'exhaustive', description: `every pair of ${digits}-digit operands (${count(total)} pairs)`, randomCount: 0 }, pairs);
 }
 
 /** Columns per sliding window in the carry-pattern family: 3^4 patterns per offset and carry-in. */
@@ -175,12 +207,10 @@ export function carryChainCaseSet(digits: number, base = 10): CaseSet {
     }
   }
 
-  return {
-    kind: 'carry-chains',
-    description: `carry chains over ${digits}-digit operands: runs of ${base - 1}s and every ${width}-column carry pattern (${count(pairs.length)} pairs)`,
+  return listCaseSet(
+    { kind: 'carry-chains', description: `carry chains over ${digits}-digit operands: runs of ${base - 1}s and every ${width}-column carry pattern (${count(pairs.length)} pairs)`, randomCount: 0 },
     pairs,
-    randomCount: 0,
-  };
+  );
 }
 
 function allPatterns(width: number): ColumnClass[][] {
@@ -203,12 +233,7 @@ export function combineCaseSets(sets: CaseSet[]): CaseSet {
       }
     }
   }
-  return {
-    kind: 'sweeps',
-    description: sets.map((s) => s.description).join('; then ') + ` (${count(pairs.length)} distinct pairs)`,
-    pairs,
-    randomCount: 0,
-  };
+  return listCaseSet({ kind: 'sweeps', description: sets.map((s) => s.description).join('; then ') + ` (${count(pairs.length)} distinct pairs)`, randomCount: 0 }, pairs);
 }
 
 /**
@@ -221,7 +246,7 @@ export function caseSetProblem(task: TaskContract, cases: CaseSet): string | und
   if (cases.kind !== 'random' && inputs !== 2) {
     return `the AdderBoard cases are pairs (a, b), but task '${task.name}' has ${inputs} input${inputs === 1 ? '' : 's'}`;
   }
-  for (const pair of cases.pairs) {
+  for (const pair of cases.each()) {
     if (pair.length !== inputs) return `a case has ${pair.length} values but task '${task.name}' has ${inputs} inputs`;
     for (let i = 0; i < inputs; i++) {
       const operand = task.operands[i]!;
