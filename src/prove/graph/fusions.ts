@@ -10,6 +10,9 @@ export interface Fusions {
   absorbed: Set<number>;
   /** Div nodes evaluated as silu of their first input. */
   silu: Set<number>;
+  /** MatMul nodes that ONNX Runtime cannot fuse with a neighbour (see `plainMatMuls`): their sums
+   * are charged per term (float-model.ts, `perTermSumError`). */
+  plainMatMul: Set<number>;
 }
 
 export function findFusions(graph: IrGraph): Fusions {
@@ -47,5 +50,53 @@ export function findFusions(graph: IrGraph): Fusions {
     silu.add(d);
     absorbed.add(add).add(exp).add(neg);
   });
-  return { absorbed, silu };
+  return { absorbed, silu, plainMatMul: plainMatMuls(graph, producer) };
+}
+
+/**
+ * MatMul nodes whose arithmetic ONNX Runtime's graph optimisations (float32 sessions run at level
+ * `all`) cannot change by fusing them with a neighbour. The fusions that change a MatMul's
+ * rounding fold a following Add into a Gemm's bias (MatMulAddFusion) or a constant scale before
+ * or after it into a FusedMatMul's alpha (MatMulScaleFusion). So a MatMul counts as fusable when
+ * its output feeds an Add or Sub, or it is next to a Mul or Div (reading its output or producing
+ * its input) whose other operand may be constant: one that does not depend on the token input,
+ * counting anything derived from a Shape as possibly constant (a static shape could be folded).
+ * The rest are plain: their products and sums are exactly the ones in the graph, in some order.
+ */
+function plainMatMuls(graph: IrGraph, producer: Map<string, number>): Set<number> {
+  const input = new Set(graph.inputs.map((i) => i.name));
+  const varies = new Map<string, boolean>();
+  const dependsOnInput = (name: string): boolean => {
+    if (input.has(name)) return true;
+    const known = varies.get(name);
+    if (known !== undefined) return known;
+    const i = producer.get(name);
+    const node = i === undefined ? undefined : graph.nodes[i]!;
+    varies.set(name, false);
+    const v = !!node && node.op !== 'Shape' && node.inputs.some((x) => !!x && dependsOnInput(x));
+    varies.set(name, v);
+    return v;
+  };
+  const consumers = new Map<string, number[]>();
+  graph.nodes.forEach((n, i) => n.inputs.forEach((x) => x && consumers.set(x, [...(consumers.get(x) ?? []), i])));
+  const scale = (i: number, through: string): boolean => {
+    const n = graph.nodes[i]!;
+    if (n.op !== 'Mul' && n.op !== 'Div') return false;
+    return n.inputs.some((x) => !!x && x !== through && !dependsOnInput(x));
+  };
+  const plain = new Set<number>();
+  graph.nodes.forEach((n, i) => {
+    if (n.op !== 'MatMul') return;
+    const out = n.outputs[0]!;
+    const uses = consumers.get(out) ?? [];
+    if (uses.some((u) => graph.nodes[u]!.op === 'Add' || graph.nodes[u]!.op === 'Sub' || scale(u, out))) return;
+    for (const x of n.inputs) {
+      const p = x ? producer.get(x) : undefined;
+      if (p === undefined) continue;
+      const pn = graph.nodes[p]!;
+      if ((pn.op === 'Mul' || pn.op === 'Div') && pn.inputs.some((y) => !!y && !dependsOnInput(y))) return;
+    }
+    plain.add(i);
+  });
+  return plain;
 }

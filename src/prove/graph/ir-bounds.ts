@@ -12,7 +12,7 @@
 import type { FloatDType, IrGraph } from '../../ir/types.ts';
 import { AffineTensor, ProofLimit, SymbolAllocator, constantTensor, reindex, sizeOf, stridesOf, toBox } from '../domains/affine-tensor.ts';
 import type { OpContext } from '../ops/affine-ops.ts';
-import { floatModel } from '../ops/float-model.ts';
+import { floatModel, type FloatModel } from '../ops/float-model.ts';
 import { evaluateNode, checkFinite } from './ir-node-bounds.ts';
 import { findFusions, type Fusions } from './fusions.ts';
 import { unary } from '../ops/affine-ops.ts';
@@ -74,6 +74,11 @@ export class GraphBounds {
     }
   }
 
+  /** The rounding model the bounds assume for this graph's dtype. */
+  get model(): FloatModel {
+    return floatModel(this.dtype);
+  }
+
   private context(): OpContext {
     return { model: floatModel(this.dtype), alloc: new SymbolAllocator() };
   }
@@ -86,7 +91,8 @@ export class GraphBounds {
       if (!x || x.kind !== 'float') throw new ProofLimit(`${node.name}: silu of a non-float value`);
       return checkFinite(node, { kind: 'float', t: unary('silu', x.t, ctx) }, ctx);
     }
-    return evaluateNode(node, node.inputs.map((_, j) => input(j)), ctx);
+    const c = this.fusions.plainMatMul.has(i) ? { ...ctx, perTermSums: true } : ctx;
+    return evaluateNode(node, node.inputs.map((_, j) => input(j)), c);
   }
 
   /** Nodes that are not evaluated (absorbed into a fused chain). */

@@ -34,7 +34,7 @@ export function classify(
   axesOf: (name: string) => TensorAxes | undefined,
   batchFreeInts: (name: string) => boolean,
   intValue: (name: string) => readonly number[] | undefined,
-  fusions: Fusions = { absorbed: new Set(), silu: new Set() },
+  fusions: Fusions = { absorbed: new Set(), silu: new Set(), plainMatMul: new Set() },
 ): Classification {
   const staticNames = new Set(graph.consts.map((c) => c.name));
   const basisNames = new Set([graph.inputs[0]!.name]);

@@ -32,7 +32,7 @@ export function planRows(
   shortShapes: ShapeOf,
   longShapes: ShapeOf,
   intValue: (name: string) => readonly number[] | undefined,
-  fusions: Fusions = { absorbed: new Set(), silu: new Set() },
+  fusions: Fusions = { absorbed: new Set(), silu: new Set(), plainMatMul: new Set() },
 ): RowPlan {
   const isSeq = (name: string, axis: number) => {
     const a = shortShapes(name);

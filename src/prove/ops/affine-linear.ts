@@ -3,7 +3,7 @@
 // encloses what the runtime computes, its accumulation error included (float-model.ts).
 import { AffineTensor, ProofLimit, attachErrors, compact, emptyTensor, sizeOf, stridesOf } from '../domains/affine-tensor.ts';
 import { U64, broadcastIndex, broadcastShape, evalSlack, requireFinite, type OpContext } from './affine-ops.ts';
-import { accumulationError } from './float-model.ts';
+import { accumulationError, exactProduct, perTermSumError, roundingError } from './float-model.ts';
 import { cached } from './memo.ts';
 
 // ---------------------------------------------------------------- linear combinations
@@ -14,6 +14,9 @@ export interface Combination {
   start: Int32Array;
   idx: Int32Array;
   w: Float64Array;
+  /** The runtime computes each w[t]·x[idx[t]] as a product (a MatMul), rather than summing the
+   * x and scaling after (a ReduceMean). */
+  products?: boolean;
 }
 
 /** The exact linear combination of x's forms (symbols merge when the terms share a row; terms from
@@ -25,6 +28,9 @@ export function combine(x: AffineTensor, c: Combination, ctx: OpContext): Affine
   const out = emptyTensor(c.shape, x.slots, new Int32Array(n));
   const add = new Float64Array(n);
   const mags = new Float64Array(n);
+  // Per-term charging applies only to a MatMul's products (ctx), not to a ReduceMean's 1/n weights
+  // (the runtime sums first and divides after).
+  const perTerm = ctx.perTermSums === true && c.products === true;
   for (let o = 0; o < n; o++) {
     const t0 = c.start[o]!;
     const t1 = c.start[o + 1]!;
@@ -41,6 +47,8 @@ export function combine(x: AffineTensor, c: Combination, ctx: OpContext): Affine
     let center = 0;
     let err = 0;
     let mag = 0;
+    let nonzero = 0;
+    let productError = 0;
     const base = o * k;
     for (let t = t0; t < t1; t++) {
       const i = c.idx[t]!;
@@ -49,7 +57,12 @@ export function combine(x: AffineTensor, c: Combination, ctx: OpContext): Affine
       center += w * x.center[i]!;
       const aw = Math.abs(w);
       err += aw * x.err[i]!;
-      mag += aw * x.magnitude(i);
+      const termMag = aw * x.magnitude(i);
+      mag += termMag;
+      if (perTerm) {
+        nonzero++;
+        if (!exactProduct(ctx.model, w, x.radius(i) === 0 ? x.center[i]! : undefined)) productError += roundingError(ctx.model, termMag);
+      }
       if (k === 0) continue;
       if (x.row[i] === symbolRow) {
         for (let s = 0; s < k; s++) out.coef[base + s] += w * x.coef[i * k + s]!;
@@ -62,7 +75,18 @@ export function combine(x: AffineTensor, c: Combination, ctx: OpContext): Affine
     out.row[o] = symbolRow >= 0 ? symbolRow : mixedRows ? -1 : row;
     mags[o] = mag;
     const terms = t1 - t0;
-    add[o] = accumulationError(ctx.model, terms, mag) + evalSlack(k, terms) * mag;
+    let rounding: number;
+    if (perTerm) {
+      // The exact result's magnitude: the form's centre and radius, plus this evaluation's own
+      // float64 error in the centre.
+      let linear = 0;
+      for (let s = 0; s < k; s++) linear += Math.abs(out.coef[base + s]!);
+      const result = Math.abs(center) + linear + err + (terms + k + 4) * U64 * mag;
+      rounding = perTermSumError(ctx.model, nonzero, productError, mag, result);
+    } else {
+      rounding = accumulationError(ctx.model, terms, mag);
+    }
+    add[o] = rounding + evalSlack(k, terms) * mag;
   }
   return compact(attachErrors(out, add, mags, ctx.alloc));
 }
@@ -143,7 +167,7 @@ export function matmulWithConstant(a: AffineTensor, b: AffineTensor, constantSid
     }
   }
   start[o] = t;
-  return combine(constantSide === 'right' ? a : b, { shape: L.shape, start, idx, w }, ctx);
+  return combine(constantSide === 'right' ? a : b, { shape: L.shape, start, idx, w, products: true }, ctx);
 }
 
 /**

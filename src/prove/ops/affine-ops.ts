@@ -21,6 +21,9 @@ import { isquare, up } from '../domains/interval.ts';
 export interface OpContext {
   model: FloatModel;
   alloc: SymbolAllocator;
+  /** The operation is a MatMul that the runtime computes as written (no fusion changes its
+   * arithmetic): its sums are charged per term (float-model.ts, `perTermSumError`). */
+  perTermSums?: boolean;
 }
 
 export const U64 = 2 ** -52;

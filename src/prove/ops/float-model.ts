@@ -7,6 +7,11 @@
 // - Sums of n products (MatMul, ReduceSum/Mean) in any accumulation order, with or without FMA:
 //   error ≤ γ(n + 2)·Σ|terms| with γ(m) = m·u / (1 − m·u) (Higham's bound for recursive summation,
 //   plus two roundings for a scale or a fused bias).
+// - A MatMul with a constant that ONNX Runtime cannot fuse with a neighbour (graph/fusions.ts says
+//   which) is charged per term instead (`perTermSumError`): each product rounded once, each of the
+//   additions once, every rounding at most half the float spacing of its binade (`roundingError`),
+//   in any order, with or without FMA. Products that are exact (a weight ±2^k or 0, or a product of
+//   two known floats that is itself a float) are charged nothing.
 // - exp, log, tanh, sigmoid: a few ULPs (`ulps` below), plus an absolute allowance where float32
 //   kernels clamp their argument (ONNX Runtime's MLAS logistic and tanh saturate at ±18 and ±9).
 // - silu, which the graph spells t / (1 + exp(−t)) (Neg, Exp, Add, Div) and the prover bounds as
@@ -92,4 +97,60 @@ export function softmaxExponentError(model: FloatModel, n: number, spread: numbe
  * the row sum of n terms, and a division or a multiplication by a rounded reciprocal. */
 export function softmaxArithmeticError(model: FloatModel, n: number): number {
   return gamma(model, n + 2 * model.ulps.exp + 8);
+}
+
+/**
+ * The largest error of rounding to nearest a real number of magnitude ≤ m: half the spacing of
+ * the floats in m's binade, u·2^⌊log2 m⌋ (every |z| ≤ m lies in that binade or a lower one, and
+ * a value rounded up to 2^(⌊log2 m⌋ + 1) moved by at most the same). Below the smallest normal
+ * number it is `eta`, which also covers a result flushed to zero. This is at most u·m and can be
+ * half of it (m just under a power of two).
+ */
+export function roundingError(model: FloatModel, m: number): number {
+  if (!(m > 0)) return 0;
+  if (m < model.eta) return model.eta;
+  if (m === Infinity) return Infinity;
+  // m is the prover's float64 upper bound: nudged up so that its own rounding cannot move it
+  // below a power of two it really reaches.
+  const v = m * (1 + 2 ** -50);
+  let p = 2 ** Math.floor(Math.log2(v));
+  if (p > v) p /= 2;
+  else if (p * 2 <= v) p *= 2;
+  return model.u * p;
+}
+
+/**
+ * Bound on |computed − exact| for Σ p_i over n nonzero terms (p_i = w_i·x_i), computed by the
+ * runtime in ANY order (any tree of additions), each product rounded once or fused into an
+ * addition (FMA), each addition rounded once; terms that are exactly 0 add nothing (s + 0 = s).
+ *
+ * - `productError`: Σ roundingError(P_i) over the products that are not exact, |p_i| ≤ P_i.
+ * - `total` = Σ P_i, `result` ≥ |Σ p_i| (the exact result).
+ *
+ * Every partial sum's exact value is a sum of a subset of the rounded products plus the errors of
+ * the additions below it, so |partial| ≤ (total + productError)·(1 + u)^(n − 1) ≤ M below; each of
+ * the first n − 2 additions errs by at most roundingError(M). The last addition's exact value is
+ * the exact result plus every earlier error, so it errs by at most roundingError of
+ * result + productError + those errors. An FMA only removes product roundings, so the same bound
+ * holds. `eta` per operation covers results flushed to zero.
+ */
+export function perTermSumError(model: FloatModel, n: number, productError: number, total: number, result: number): number {
+  const flush = 2 * n * model.eta;
+  if (n <= 1) return productError + flush;
+  const M = (total + productError) * (1 + gamma(model, n));
+  const inner = (n - 2) * roundingError(model, M);
+  const last = roundingError(model, Math.min(M, result + productError + inner));
+  return productError + inner + last + flush;
+}
+
+/** Whether w·x is computed exactly: a weight ±2^k (barring underflow, which `eta` covers) or 0,
+ * or, in float32, two known floats whose product is itself a float32 (the float64 product of two
+ * float32 values is exact, so comparing it with its float32 rounding decides). */
+export function exactProduct(model: FloatModel, w: number, x: number | undefined): boolean {
+  const a = Math.abs(w);
+  if (a === 0) return true;
+  if (2 ** Math.round(Math.log2(a)) === a) return true;
+  if (x === undefined || model.dtype !== 'float32') return false;
+  const p = w * x;
+  return Math.fround(w) === w && Math.fround(x) === x && Math.fround(p) === p;
 }

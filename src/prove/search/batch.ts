@@ -44,8 +44,8 @@ export function evaluateBatch<R>(
   const undecided: Undecided<R>[] = [];
   batch.forEach((item, b) => {
     const t = spec.expected(item.region, step)!;
-    const { margin, beaten } = decide(logits, b, t);
-    if (margin > 0) certified(item, margin);
+    const { margin, chosen, beaten } = decide(logits, b, t, bounds.model);
+    if (chosen) certified(item, margin);
     else {
       const reason = beaten !== undefined ? `token ${beaten} certainly beats the right token ${t}` : `the bounds cannot separate the right token ${t} from a rival (margin bound ${margin.toPrecision(3)})`;
       undecided.push({ item, reason, certainlyWrong: beaten !== undefined });
