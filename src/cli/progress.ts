@@ -1,5 +1,6 @@
 // A one-line progress bar on stderr, redrawn at most every 100 ms and erased when done. Commands
 // draw it only when stderr is a terminal and the output is not --json.
+import type { ProveProgress } from '../prove/search/options.ts';
 
 const int = (n: number) => n.toLocaleString('en-US');
 
@@ -22,15 +23,8 @@ export function progressBar(label: string, unit = 'cases'): { update(done: numbe
   };
 }
 
-/** What prove reports after each batch (ProveProgress in src/prove/search/options.ts). */
-export interface ProveFrameInput {
-  step: number;
-  steps: number;
-  done: number;
-  leaves: number;
-  regions: number;
-  estimated: number | null;
-}
+/** What prove reports after each batch: the prover's own progress record. */
+export type ProveFrameInput = ProveProgress;
 
 /** One frame of prove's bar: the share of (step, input) pairs decided, then the step's regions
  * bounded against the regions it is expected to take, then the regions certified overall. Pure, so

@@ -114,9 +114,7 @@ export function modelToDecodeIr(model: CheckedModel, opts: DecodeIrOptions = {})
       if (rows === 'last') {
         index = bb.op('Slice', 'table.index_last', [fast.tableIndex(bb, 'all'), bb.intConst('minus1', [-1]), seqLen, bb.intConst('axis1', [1])]);
       } else {
-        const positions = bb.op('Slice', 'table.positions', [bb.intConst('table.position_ids', Array.from({ length: model.context }, (_, p) => p)), 'position', total, bb.intConst('axis0', [0])]);
-        const base = bb.op('Mul', 'table.token_rows', ['input_ids', bb.intConst('table.context', [model.context], [])]);
-        index = bb.op('Add', 'table.index', [base, positions], undefined, { doc: 'token · context + position: the row of each new position in the (token, position) tables' });
+        index = tokenPositionIndex(bb, model.context, 'position', total, 'new position');
       }
       tableIndex.set(rows, index);
       return index;
@@ -187,4 +185,12 @@ export function modelToDecodeIr(model: CheckedModel, opts: DecodeIrOptions = {})
 function joinCache(b: GraphBuilder, past: string, fresh: string, out: string, axis: 2 | 3): string {
   b.nodes.push({ op: 'Concat', name: b.fresh(`${out}.concat`), inputs: [past, fresh], outputs: [b.fresh(out)], attrs: { axis }, doc: 'cached positions, then this run' });
   return out;
+}
+
+/** `token · context + position` for the positions from..to of `input_ids`: each one's row in the
+ * (token, position) tables that FastPlan folds (shared with the teacher-forced graph). */
+export function tokenPositionIndex(bb: GraphBuilder, context: number, from: string, to: string, what: string): string {
+  const positions = bb.op('Slice', 'table.positions', [bb.intConst('table.position_ids', Array.from({ length: context }, (_, p) => p)), from, to, bb.intConst('axis0', [0])]);
+  const base = bb.op('Mul', 'table.token_rows', ['input_ids', bb.intConst('table.context', [context], [])]);
+  return bb.op('Add', 'table.index', [base, positions], undefined, { doc: `token · context + position: the row of each ${what} in the (token, position) tables` });
 }

@@ -17,7 +17,7 @@
 // and values still from every position). float64 keeps the MatMuls of the main graph, so its
 // logits are the main graph's (test/teacher-forced.test.ts checks the margins bit for bit).
 import type { CheckedModel } from '../check/model.ts';
-import { decodeUnsupportedReason } from './decode-ir.ts';
+import { decodeUnsupportedReason, tokenPositionIndex } from './decode-ir.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { modelMetadata } from './metadata.ts';
 import { attentionCount, lowerTransformer, type FastPlan, type PositionPlan, type Rows } from './model-to-ir.ts';
@@ -58,9 +58,7 @@ export function modelToTeacherForcedIr(model: CheckedModel, opts: TeacherForcedI
       if (rows === 'last') {
         index = lastRows(bb, fast.tableIndex(bb, 'all'), 'table.index_last');
       } else {
-        const positions = bb.op('Slice', 'table.positions', [bb.intConst('table.position_ids', Array.from({ length: model.context }, (_, p) => p)), start.all, seqLen, bb.intConst('axis0', [0])]);
-        const base = bb.op('Mul', 'table.token_rows', ['input_ids', bb.intConst('table.context', [model.context], [])]);
-        index = bb.op('Add', 'table.index', [base, positions], undefined, { doc: 'token · context + position: the row of each position in the (token, position) tables' });
+        index = tokenPositionIndex(bb, model.context, start.all, seqLen, 'position');
       }
       tableIndex.set(rows, index);
       return index;
